@@ -38,7 +38,8 @@ def test_sign_and_verify(kind: str) -> None:
     assert verify(issue(ca_key, key(kind)), b"exported key bytes", signature)  # via certificate
     assert not verify(key(kind).public_key(), b"exported key byteZ", signature)
     assert not verify(key(kind, 1).public_key(), b"exported key bytes", signature)
-    assert not verify(key(kind).public_key(), b"exported key bytes", signature[:-1] + bytes([signature[-1] ^ 1]))
+    flipped = signature[:-1] + bytes([signature[-1] ^ 1])
+    assert not verify(key(kind).public_key(), b"exported key bytes", flipped)
     assert not verify(key(kind).public_key(), b"exported key bytes", b"")
 
 
