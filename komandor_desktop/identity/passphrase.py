@@ -1,0 +1,94 @@
+"""Where the passphrase of ``secrets.bin`` comes from (CLI.md).
+
+In order: ``$KOMANDOR_PASSPHRASE``, the OS keyring, an interactive prompt.
+When none is available the caller gets ``PassphraseUnavailable`` (exit 3).
+There is deliberately no plaintext fallback: keyring's headless Linux answer
+is ``NoKeyringError``, and writing the passphrase to a file instead would make
+the encryption of ``secrets.bin`` pointless.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import keyring
+from keyring.errors import KeyringError
+
+from ..errors import PassphraseUnavailable
+
+ENV_VAR = "KOMANDOR_PASSPHRASE"
+KEYRING_SERVICE = "komandor-desktop"
+
+_HOW_TO = (
+    f"no passphrase available: set ${ENV_VAR}, store one in the OS keyring "
+    f"(service {KEYRING_SERVICE!r}), or run interactively in a terminal"
+)
+
+
+def _keyring_user(home: Path) -> str:
+    """One keyring entry per home, so a demo home never reads the real one's."""
+    return str(Path(home).expanduser().resolve())
+
+
+def passphrase_from_keyring(home: Path) -> str | None:
+    """The stored passphrase, or None when there is none or no usable keyring."""
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, _keyring_user(home))
+    except KeyringError:  # NoKeyringError on headless Linux, locked collections, ...
+        return None
+    return value or None
+
+
+def store_passphrase_in_keyring(home: Path, passphrase: str) -> bool:
+    """Saves the passphrase in the OS keyring; False when there is no usable one."""
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_user(home), passphrase)
+    except KeyringError:
+        return False
+    return True
+
+
+def get_passphrase(home: Path, *, interactive: bool, confirm: bool | None = None) -> str:
+    """The passphrase of ``home``'s secrets, from the first source that has one.
+
+    An empty ``$KOMANDOR_PASSPHRASE`` counts as unset (an empty passphrase is
+    refused anyway). ``confirm`` asks twice at the prompt; by default it does
+    so when ``home`` has no ``secrets.bin`` yet, since a typo there would lock
+    the user out of the key made with it.
+
+    Raises:
+        PassphraseUnavailable: no source had one (message says how to supply it).
+    """
+    from_env = os.environ.get(ENV_VAR)
+    if from_env:
+        return from_env
+    from_keyring = passphrase_from_keyring(home)
+    if from_keyring is not None:
+        return from_keyring
+    if not (interactive and _stdin_is_tty()):
+        raise PassphraseUnavailable(_HOW_TO)
+    if confirm is None:
+        confirm = not (Path(home) / "secrets.bin").exists()
+    return _prompt(home, confirm=confirm)
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):  # closed or detached stdin
+        return False
+
+
+def _prompt(home: Path, *, confirm: bool) -> str:
+    try:
+        first = getpass.getpass(f"Passphrase for {home}: ")
+        if not first:
+            raise PassphraseUnavailable("an empty passphrase is not allowed")
+        if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+            raise PassphraseUnavailable("the passphrases do not match")
+    except EOFError:  # stdin closed at the prompt
+        raise PassphraseUnavailable(_HOW_TO) from None
+    return first
