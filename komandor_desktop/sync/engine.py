@@ -1,0 +1,146 @@
+"""The key-sync engine: refresh -> plan -> make keys -> outbox -> register.
+
+One ``sync()`` runs rounds (matrix-nio's ``sync_forever`` shape: each round
+decides from the state it just fetched) until a round has nothing to send or
+the round limit is reached. After every registration the chats are fetched
+again (section 6.1), so the store always ends on the server's word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..domain import Chat, ChatState, ChatStatus, Reason
+from ..errors import TransportError, Unauthorized
+from .events import EventKind, SyncEvent, SyncReport
+from .keyring import KeyRing
+from .planner import Action, CreateKey, ExportKey, Skip, own_certificate, plan
+from .sender import Sender
+from .states import ERROR_REASONS, final_states
+
+Listener = Callable[[SyncEvent], None]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class SyncEngine:
+    """Runs section 6.1 for one signed-in profile.
+
+    Args:
+        client: an ``api.ApiClient`` signed in as the profile.
+        store: the profile's ``store.Store``.
+        profile: the ``identity.Profile`` (identity, private key, trust anchor).
+        listener: called with every ``SyncEvent`` (the GUI bridge re-emits them).
+        batch_size: key entries per registration request (at most 1,000).
+    """
+
+    def __init__(self, client: Any, store: Any, profile: Any, *,
+                 listener: Listener | None = None, batch_size: int = 1000) -> None:
+        self.client = client
+        self.store = store
+        self.identity = profile.identity
+        self.trust_anchor = profile.trust_anchor
+        self.own = own_certificate(self.identity)
+        self.keyring = KeyRing(pid=self.identity.pid, cid=self.identity.cid,
+                               private_key=profile.private_key, own_certificates=[self.own],
+                               trust_anchor=self.trust_anchor)
+        self.listener = listener
+        self._sender = Sender(client, store, self.keyring, self.identity, profile.private_key,
+                              self._emit, batch_size=min(batch_size, 1000))
+        self._lock = asyncio.Lock()
+
+    def _emit(self, event: SyncEvent) -> None:
+        if self.listener is not None:
+            self.listener(event)
+
+    def on_retry(self, message: str, delay: float) -> None:
+        """For ``ApiClient(on_retry=...)``: say what went wrong while retrying."""
+        self._emit(SyncEvent(EventKind.RETRY, message=message, delay=delay))
+
+    async def sync(self, max_rounds: int = 10, phones: Sequence[str] = ()) -> SyncReport:
+        """Run rounds until nothing is left to do; one sync at a time.
+
+        Raises:
+            TransportError: the server could not be reached after retries.
+            Unauthorized: the token and the certificate sign-in both failed.
+            ProtocolError: the chats response was malformed (store unchanged).
+        """
+        async with self._lock:
+            self._emit(SyncEvent(EventKind.STARTED))
+            try:
+                report = await self._run(max_rounds, tuple(phones))
+            except TransportError as exc:
+                self._emit(SyncEvent(EventKind.OFFLINE, message=str(exc)))
+                raise
+            except Unauthorized as exc:
+                self._emit(SyncEvent(EventKind.SIGNED_OUT, message=str(exc)))
+                raise
+            except Exception as exc:
+                self._emit(SyncEvent(EventKind.ERROR, message=str(exc)))
+                raise
+            self._emit(SyncEvent(EventKind.DONE, report=report))
+            return report
+
+    async def _run(self, max_rounds: int, phones: tuple[str, ...]) -> SyncReport:
+        registered = rounds = 0
+        refused: dict[str, str] = {}
+        chats = await self.refresh(phones)
+        actions = self._plan(chats, refused)
+        while rounds < max_rounds:
+            rounds += 1
+            batch = await self._sender.prepare(actions)
+            if batch.empty:
+                break
+            n, conflicted = await self._sender.send(batch, refused)
+            registered += n
+            chats = await self.refresh(())
+            actions = self._plan(chats, refused)
+            if n == 0 and not conflicted:
+                break
+        states = final_states(actions, self.keyring, refused, now_ms=_now_ms())
+        await asyncio.to_thread(self.store.set_states, states.values())
+        return self._report(registered, rounds, chats, states)
+
+    async def refresh(self, phones: Sequence[str] = ()) -> list[Chat]:
+        """Fetch the chats, store them in one transaction, settle the outbox."""
+        snapshot = await self.client.get_chats(phones)
+        changed = await asyncio.to_thread(self.store.refresh, snapshot, now_ms=_now_ms())
+        chats = list(snapshot.chats)
+        self._settle_outbox({c.id: c for c in chats}, {e.chat_id for e in snapshot.errors})
+        self.keyring.forget({c.id for c in chats})
+        self._emit(SyncEvent(EventKind.REFRESHED, changed=frozenset(changed)))
+        return chats
+
+    def _settle_outbox(self, by_id: dict[str, Chat], invalid: set[str | None]) -> None:
+        """Clear outbox entries whose fate is known (PROTOCOL.md §4, the outbox)."""
+        for entry in self.store.outbox_all():
+            chat = by_id.get(entry.chat_id)
+            if entry.chat_id in invalid:
+                continue  # the server's copy is unreadable: keep ours, decide later
+            if (entry.own_cid != self.identity.cid or chat is None or chat.chat_key is not None
+                    or chat.status is not ChatStatus.NEW):
+                self.store.outbox_clear(entry.chat_id)
+
+    def _plan(self, chats: list[Chat], refused: dict[str, str]) -> list[Action]:
+        outbox = {e.chat_id: e for e in self.store.outbox_all()}
+        actions = plan(chats, identity=self.identity, trust_anchor=self.trust_anchor,
+                       outbox=outbox, own=self.own)
+        return [Skip(a.chat, Reason.REGISTRATION_REFUSED, refused[a.chat.id])
+                if isinstance(a, CreateKey | ExportKey) and a.chat.id in refused else a
+                for a in actions]
+
+    def _report(self, registered: int, rounds: int, chats: list[Chat],
+                states: dict[str, ChatState]) -> SyncReport:
+        status = {s.value: 0 for s in ChatStatus}
+        for chat in chats:
+            status[chat.status.value] += 1
+        errors = [{"chatId": s.chat_id,
+                   "error": f"{s.reason}: {s.detail}" if s.detail else str(s.reason)}
+                  for s in states.values() if s.reason in ERROR_REASONS]
+        return SyncReport(registered, rounds, status, errors)
+
