@@ -1,0 +1,233 @@
+"""Conversions between domain objects and plain row dicts, and content hashes.
+
+Rows are dicts of the column values of ``schema`` (str, int, bool, bytes or
+None), ready for an ``executemany``. The content hash is taken over exactly
+those values, so two chats share a hash exactly when they would be stored the
+same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..domain import (
+    Certificate,
+    Chat,
+    ChatKey,
+    ChatState,
+    ChatStatus,
+    ChatType,
+    KeyExport,
+    OutboxEntry,
+    ProfileType,
+    Reason,
+)
+from .schema import ROLE_MEMBER, ROLE_WAIT
+
+Row = dict[str, Any]  # what is written
+RowLike = Mapping[Any, Any]  # what is read: a dict or a SQLAlchemy RowMapping
+_HASH_VERSION = "chat-v1"  # change when the row layout changes, to rewrite every row once
+
+
+def _key_columns(key: ChatKey | None) -> Row:
+    """The chat_key columns; all NULL when there is no key."""
+    signer = key.signer_certificate if key is not None else None
+    return {
+        "key_id": key.id if key is not None else None,
+        "key_export": key.key if key is not None else None,
+        "key_signer_pid": key.signer_pid if key is not None else None,
+        "key_signer_cid": key.signer_cid if key is not None else None,
+        "key_signer_cert_pid": signer.pid if signer is not None else None,
+        "key_signer_cert_cid": signer.cid if signer is not None else None,
+        "key_signer_cert_pem": signer.pem if signer is not None else None,
+        "key_signer_cert_hash": signer.hash if signer is not None else None,
+        "key_sign": key.sign if key is not None else None,
+    }
+
+
+def chat_row(chat: Chat) -> Row:
+    """The ``chats`` row of ``chat`` without its content hash."""
+    row: Row = {
+        "id": chat.id,
+        "status": chat.status.value,
+        "chat_type": int(chat.chat_type),
+        "favorites": bool(chat.favorites),
+        "profile_name": chat.profile_name,
+        "profile_company": chat.profile_company,
+        "profile_company_id": chat.profile_company_id,
+        "profile_title": chat.profile_title,
+        "profile_phone": chat.profile_phone,
+        "profile_photo": chat.profile_photo,
+        "profile_type": int(chat.profile_type) if chat.profile_type is not None else None,
+        "profile_verified": bool(chat.profile_verified),
+        "chat_name": chat.chat_name,
+    }
+    row.update(_key_columns(chat.chat_key))
+    row.update(
+        last_message_text=chat.last_message_text,
+        last_message_status=chat.last_message_status,
+        last_message_time=chat.last_message_time,
+        unread=chat.unread,
+    )
+    return row
+
+
+def certificate_rows(chat: Chat) -> list[Row]:
+    """The ``chat_certificates`` rows of ``chat``: members, then the wait list."""
+    rows: list[Row] = []
+    for role, certificates in ((ROLE_MEMBER, chat.certificates), (ROLE_WAIT, chat.wait_list)):
+        for position, cert in enumerate(certificates):
+            rows.append({
+                "chat_id": chat.id, "role": role, "position": position,
+                "pid": cert.pid, "cid": cert.cid, "pem": cert.pem, "hash": cert.hash,
+            })
+    return rows
+
+
+def _encode(values: Iterable[Any], parts: list[bytes]) -> None:
+    """Append an unambiguous, typed, length-prefixed encoding of ``values``.
+
+    Faster than hashing ``repr`` (which escapes every character of the PEMs)
+    and just as exact: None, booleans, ints, bytes and str cannot collide.
+    """
+    for value in values:
+        if value is None:
+            parts.append(b"N")
+        elif value is True or value is False:
+            parts.append(b"T" if value else b"F")
+        elif isinstance(value, int):
+            parts.append(b"i%d;" % value)
+        elif isinstance(value, bytes):
+            parts.append(b"b%d:" % len(value))
+            parts.append(value)
+        else:
+            data = str(value).encode("utf-8", "surrogatepass")
+            parts.append(b"s%d:" % len(data))
+            parts.append(data)
+
+
+def content_hash(row: RowLike, cert_rows: Iterable[Mapping[str, Any]]) -> str:
+    """sha256 over every value that would be stored for one chat.
+
+    The column order is fixed by the dict literals above, so equal hashes mean
+    equal stored content.
+    """
+    parts = [_HASH_VERSION.encode()]
+    _encode(row.values(), parts)
+    for cert in cert_rows:
+        parts.append(b"|")
+        _encode(cert.values(), parts)
+    return hashlib.sha256(b"".join(parts)).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """sha256 of a text, to skip rewriting unchanged raw JSON."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def certificate_from_row(row: RowLike) -> Certificate:
+    return Certificate(pid=row["pid"], cid=row["cid"], pem=row["pem"], hash=row["hash"])
+
+
+def _key_from_row(row: RowLike) -> ChatKey | None:
+    if row["key_id"] is None:
+        return None
+    signer = None
+    if row["key_signer_cert_pem"] is not None:
+        signer = Certificate(
+            pid=row["key_signer_cert_pid"], cid=row["key_signer_cert_cid"],
+            pem=row["key_signer_cert_pem"], hash=row["key_signer_cert_hash"],
+        )
+    return ChatKey(
+        id=row["key_id"], key=row["key_export"],
+        signer_pid=row["key_signer_pid"], signer_cid=row["key_signer_cid"],
+        signer_certificate=signer, sign=row["key_sign"],
+    )
+
+
+def chat_from_row(
+    row: RowLike,
+    members: Iterable[Certificate] = (),
+    wait_list: Iterable[Certificate] = (),
+) -> Chat:
+    """Rebuild a Chat from its ``chats`` row and its certificates in order."""
+    profile_type = row["profile_type"]
+    return Chat(
+        id=row["id"],
+        status=ChatStatus(row["status"]),
+        chat_type=ChatType(row["chat_type"]),
+        favorites=bool(row["favorites"]),
+        profile_name=row["profile_name"],
+        profile_company=row["profile_company"],
+        profile_company_id=row["profile_company_id"],
+        profile_title=row["profile_title"],
+        profile_phone=row["profile_phone"],
+        profile_photo=row["profile_photo"],
+        profile_type=ProfileType(profile_type) if profile_type is not None else None,
+        profile_verified=bool(row["profile_verified"]),
+        chat_name=row["chat_name"],
+        certificates=tuple(members),
+        wait_list=tuple(wait_list),
+        chat_key=_key_from_row(row),
+        last_message_text=row["last_message_text"],
+        last_message_status=row["last_message_status"],
+        last_message_time=row["last_message_time"],
+        unread=row["unread"],
+    )
+
+
+def state_row(state: ChatState) -> Row:
+    return {
+        "chat_id": state.chat_id,
+        "reason": state.reason.value if state.reason is not None else None,
+        "detail": state.detail,
+        "updated_at": state.updated_at,
+    }
+
+
+def state_from_row(row: RowLike) -> ChatState:
+    reason = row["reason"]
+    return ChatState(
+        chat_id=row["chat_id"],
+        reason=Reason(reason) if reason is not None else None,
+        detail=row["detail"],
+        updated_at=row["updated_at"],
+    )
+
+
+def outbox_rows(entry: OutboxEntry) -> tuple[Row, list[Row]]:
+    """The ``outbox`` row and the ``outbox_exports`` rows of one entry.
+
+    Raises:
+        ValueError: an export belongs to another chat than the entry.
+    """
+    strays = [e.chat_id for e in entry.exports if e.chat_id != entry.chat_id]
+    if strays:
+        raise ValueError(f"outbox entry for {entry.chat_id!r} holds exports of {strays!r}")
+    head = {
+        "chat_id": entry.chat_id, "own_cid": entry.own_cid,
+        "own_export": entry.own_export, "created_at": entry.created_at,
+    }
+    exports = [
+        {"chat_id": entry.chat_id, "position": position, "cid": e.cid, "pid": e.pid,
+         "key": e.key, "sign": e.sign}
+        for position, e in enumerate(entry.exports)
+    ]
+    return head, exports
+
+
+def outbox_from_rows(head: RowLike, exports: Iterable[RowLike]) -> OutboxEntry:
+    return OutboxEntry(
+        chat_id=head["chat_id"],
+        own_cid=head["own_cid"],
+        own_export=head["own_export"],
+        exports=tuple(
+            KeyExport(
+                chat_id=e["chat_id"], cid=e["cid"], pid=e["pid"], key=e["key"], sign=e["sign"]
+            )
+            for e in exports
+        ),
+        created_at=head["created_at"],
+    )

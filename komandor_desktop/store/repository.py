@@ -1,0 +1,269 @@
+"""The Store: the local database as a repository of domain objects.
+
+Callers get and give ``Chat``, ``ChatState`` and ``OutboxEntry`` values; the
+tables stay in this package. Every public method is one transaction, so a crash
+leaves either the old or the new state on disk, never half of a refresh or of
+an outbox entry (PROTOCOL.md §4 relies on the latter).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ..domain import Certificate, Chat, ChatsSnapshot, ChatState, OutboxEntry
+from ..errors import StoreError
+from . import codec
+from .engine import make_engine, upgrade
+from .refresh import LAST_REFRESH_KEY, apply_snapshot
+from .schema import (
+    ROLE_MEMBER,
+    chat_certificates,
+    chat_raw,
+    chat_states,
+    chats,
+    meta,
+    outbox,
+    outbox_exports,
+)
+from .sql import upsert
+
+log = logging.getLogger(__name__)
+
+
+def _describe(exc: BaseException) -> str:
+    """The driver's own message when there is one, without SQLAlchemy's link footer."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return f"{type(exc.orig).__name__}: {exc.orig}"
+    return str(exc)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable by the user only.
+
+    SQLite gives the -wal and -shm files the mode of the main file.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def _open(path: Path) -> Engine:
+    """Open (creating if needed), check and migrate; StoreError if unusable."""
+    try:
+        _create_private(path)
+    except OSError as exc:
+        raise StoreError(f"cannot create the local database {path}: {exc}") from exc
+    engine = make_engine(path)
+    try:
+        with engine.connect() as connection:
+            # quick_check reads every page (a few ms per 10 MB); (3) caps the report
+            found = connection.exec_driver_sql("PRAGMA quick_check(3)").scalars().all()
+        if found != ["ok"]:
+            lines = "\n".join(str(item) for item in found).splitlines()
+            raise StoreError("the local database is corrupt: " + "; ".join(lines[:3]))
+        upgrade(engine)
+    except StoreError as exc:
+        engine.dispose()
+        raise StoreError(f"{exc} ({path})") from exc
+    except Exception as exc:  # sqlite3, SQLAlchemy and Alembic all raise their own
+        engine.dispose()
+        raise StoreError(
+            f"cannot open the local database {path} (corrupt, or not a database of"
+            f" this program?): {_describe(exc)}"
+        ) from exc
+    return engine
+
+
+class Store:
+    """The local SQLite database of one profile.
+
+    Args:
+        path: the database file; created (mode 0600) and migrated to the newest
+            schema when needed.
+
+    Raises:
+        StoreError: the file cannot be created, is corrupt, or cannot be migrated.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._engine: Engine | None = _open(self._path)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def close(self) -> None:
+        """Close every connection (checkpoints the WAL); later calls raise StoreError."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One transaction; database failures surface as StoreError."""
+        if self._engine is None:
+            raise StoreError(f"the local database {self._path} is closed")
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(f"local database {self._path}: {_describe(exc)}") from exc
+
+    # chats ---------------------------------------------------------------
+
+    def refresh(self, snapshot: ChatsSnapshot, *, now_ms: int) -> set[str]:
+        """Store one validated chats response in one transaction (PROTOCOL.md §4).
+
+        Valid chats are inserted or updated (unchanged ones are not rewritten);
+        stored chats absent from the snapshot are deleted, except those listed in
+        ``snapshot.errors``: they keep their stored copy and get
+        ``ChatState(INVALID_CHAT, message)``, which a valid copy later removes.
+        ``snapshot.raw`` is stored per chat and ``last_refresh_ms`` set.
+
+        Returns:
+            the ids whose stored chat was inserted, updated or deleted, or whose
+            INVALID_CHAT state appeared, changed or went away.
+        """
+        with self._transaction() as connection:
+            return apply_snapshot(connection, snapshot, now_ms)
+
+    def chats(self) -> list[Chat]:
+        """Every stored chat, ordered by id, in two queries."""
+        with self._transaction() as connection:
+            rows = connection.execute(select(chats).order_by(chats.c.id)).mappings().all()
+            certs = connection.execute(
+                select(chat_certificates).order_by(
+                    chat_certificates.c.chat_id, chat_certificates.c.role,
+                    chat_certificates.c.position,
+                )
+            ).mappings().all()
+        by_chat: dict[str, tuple[list[Certificate], list[Certificate]]] = {}
+        for cert in certs:
+            members, waits = by_chat.setdefault(cert["chat_id"], ([], []))
+            (members if cert["role"] == ROLE_MEMBER else waits).append(
+                codec.certificate_from_row(cert)
+            )
+        return [codec.chat_from_row(row, *by_chat.get(row["id"], ((), ()))) for row in rows]
+
+    def chat(self, chat_id: str) -> Chat | None:
+        """One stored chat, or None."""
+        with self._transaction() as connection:
+            row = connection.execute(select(chats).where(chats.c.id == chat_id)).mappings().first()
+            if row is None:
+                return None
+            certs = connection.execute(
+                select(chat_certificates)
+                .where(chat_certificates.c.chat_id == chat_id)
+                .order_by(chat_certificates.c.role, chat_certificates.c.position)
+            ).mappings().all()
+        members = [codec.certificate_from_row(c) for c in certs if c["role"] == ROLE_MEMBER]
+        waits = [codec.certificate_from_row(c) for c in certs if c["role"] != ROLE_MEMBER]
+        return codec.chat_from_row(row, members, waits)
+
+    def raw_json(self, chat_id: str) -> str | None:
+        """The server's JSON text of that chat from the last refresh that had it."""
+        with self._transaction() as connection:
+            return connection.execute(
+                select(chat_raw.c.json).where(chat_raw.c.chat_id == chat_id)
+            ).scalar_one_or_none()
+
+    # states --------------------------------------------------------------
+
+    def set_states(self, states: Iterable[ChatState]) -> None:
+        """Replace the state of each given chat (others are left alone)."""
+        rows = [codec.state_row(state) for state in states]
+        if not rows:
+            return
+        with self._transaction() as connection:
+            upsert(connection, chat_states, "chat_id", rows)
+
+    def states(self) -> dict[str, ChatState]:
+        with self._transaction() as connection:
+            rows = connection.execute(select(chat_states)).mappings().all()
+        return {row["chat_id"]: codec.state_from_row(row) for row in rows}
+
+    # outbox --------------------------------------------------------------
+
+    def outbox_put(self, entry: OutboxEntry) -> None:
+        """Store ``entry`` and its exports exactly, replacing that chat's entry.
+
+        Raises:
+            ValueError: an export of ``entry`` belongs to another chat.
+        """
+        head, exports = codec.outbox_rows(entry)
+        with self._transaction() as connection:
+            connection.execute(outbox.delete().where(outbox.c.chat_id == entry.chat_id))
+            connection.execute(outbox.insert(), head)
+            if exports:
+                connection.execute(outbox_exports.insert(), exports)
+
+    def outbox_get(self, chat_id: str) -> OutboxEntry | None:
+        with self._transaction() as connection:
+            entries = _load_outbox(connection, chat_id)
+        return entries[0] if entries else None
+
+    def outbox_all(self) -> list[OutboxEntry]:
+        """Every pending entry, ordered by chat id."""
+        with self._transaction() as connection:
+            return _load_outbox(connection, None)
+
+    def outbox_clear(self, chat_id: str) -> None:
+        with self._transaction() as connection:
+            connection.execute(outbox.delete().where(outbox.c.chat_id == chat_id))
+
+    def outbox_clear_all(self) -> None:
+        with self._transaction() as connection:
+            connection.execute(outbox.delete())
+
+    # meta ----------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self._transaction() as connection:
+            return connection.execute(
+                select(meta.c.value).where(meta.c.key == key)
+            ).scalar_one_or_none()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as connection:
+            upsert(connection, meta, "key", [{"key": key, "value": value}])
+
+    def last_refresh_ms(self) -> int | None:
+        """When the last refresh was stored (the ``now_ms`` given to it)."""
+        value = self.get_meta(LAST_REFRESH_KEY)
+        return int(value) if value is not None else None
+
+
+def _load_outbox(connection: Connection, chat_id: str | None) -> list[OutboxEntry]:
+    """Outbox entries (one chat, or all) with their exports, in two queries."""
+    heads_q = select(outbox).order_by(outbox.c.chat_id)
+    exports_q = select(outbox_exports).order_by(outbox_exports.c.chat_id, outbox_exports.c.position)
+    if chat_id is not None:
+        heads_q = heads_q.where(outbox.c.chat_id == bindparam("b_id", chat_id))
+        exports_q = exports_q.where(outbox_exports.c.chat_id == bindparam("b_id", chat_id))
+    heads = connection.execute(heads_q).mappings().all()
+    exports: dict[str, list[Any]] = {}
+    for row in connection.execute(exports_q).mappings():
+        exports.setdefault(row["chat_id"], []).append(row)
+    return [codec.outbox_from_rows(head, exports.get(head["chat_id"], ())) for head in heads]
