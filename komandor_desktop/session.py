@@ -1,0 +1,78 @@
+"""Wiring of the headless layers for one profile home (shared by cli.py and app.py).
+
+A ``Session`` is the signed-in profile with its store, its HTTP client and its
+sync engine. ``cli.py`` and ``app.py`` are the composition roots; this module
+is the part of the wiring they share, kept in one place so that the window and
+the headless commands cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import platformdirs
+
+from .api import ApiClient
+from .domain import Chat
+from .identity import Profile
+from .store import Store
+from .sync import SyncEngine, SyncEvent, build_views
+from .views import ChatView
+
+STORE_FILE = "store.sqlite3"
+
+
+def default_home() -> Path:
+    """``$KOMANDOR_HOME``, else the platform's user data directory (CLI.md)."""
+    env = os.environ.get("KOMANDOR_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("komandor-desktop", appauthor=False))
+
+
+class Session:
+    """A signed-in profile: store, client and engine over one home directory.
+
+    Args:
+        home: the profile's home directory.
+        profile: the loaded ``identity.Profile``.
+        transport: an httpx transport to use instead of the network (tests,
+            the in-process demo emulator).
+        listener: receives the engine's ``SyncEvent``s.
+    """
+
+    def __init__(self, home: Path, profile: Profile, *,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 listener: Callable[[SyncEvent], None] | None = None) -> None:
+        self.home = home
+        self.profile = profile
+        self.store = Store(home / STORE_FILE)
+        self.client = ApiClient(profile.identity.server_url, transport=transport,
+                                token=profile.token, reauth=profile.reauth,
+                                on_retry=self._on_retry)
+        self.engine = SyncEngine(self.client, self.store, profile, listener=listener)
+
+    @classmethod
+    def open(cls, home: Path, passphrase: str, **kwargs: Any) -> Session:
+        """Load the profile of ``home`` (raises NotSignedIn, IdentityError)."""
+        return cls(home, Profile.load(home, passphrase), **kwargs)
+
+    def _on_retry(self, message: str, delay: float) -> None:
+        self.engine.on_retry(message, delay)
+
+    def decrypt(self, chat: Chat) -> str | None:
+        """The decrypted last message of a usable chat, in memory only."""
+        return self.engine.keyring.decrypt_last_message(chat)
+
+    def views(self, lang: str = "ru") -> list[ChatView]:
+        """Every stored chat as the window and ``chats --json`` show it."""
+        return build_views(self.store.chats(), self.store.states(),
+                           identity=self.profile.identity, decrypt=self.decrypt, lang=lang)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        self.store.close()
