@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import platformdirs
 
-from .api import ApiClient
+from .api import ApiClient, RetryPolicy
 from .domain import Chat
 from .identity import Profile
 from .store import Store
@@ -43,17 +43,19 @@ class Session:
         transport: an httpx transport to use instead of the network (tests,
             the in-process demo emulator).
         listener: receives the engine's ``SyncEvent``s.
+        retry: the HTTP retry policy (tests make it instant).
     """
 
     def __init__(self, home: Path, profile: Profile, *,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 listener: Callable[[SyncEvent], None] | None = None) -> None:
+                 listener: Callable[[SyncEvent], None] | None = None,
+                 retry: RetryPolicy | None = None) -> None:
         self.home = home
         self.profile = profile
         self.store = Store(home / STORE_FILE)
         self.client = ApiClient(profile.identity.server_url, transport=transport,
                                 token=profile.token, reauth=profile.reauth,
-                                on_retry=self._on_retry)
+                                on_retry=self._on_retry, retry=retry or RetryPolicy())
         self.engine = SyncEngine(self.client, self.store, profile, listener=listener)
 
     @classmethod

@@ -14,12 +14,20 @@ from typing import Any
 
 import httpx
 
+from komandor_desktop.api import RetryPolicy
 from komandor_desktop.emulator.app import create_app
 from komandor_desktop.emulator.config import EmulatorConfig
 from komandor_desktop.identity import login
 from komandor_desktop.session import Session
 
 PASSPHRASE = "correct horse battery staple"
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+FAST_RETRY = RetryPolicy(attempts=3, base=0.0, cap=0.0, sleep=_no_sleep)
 LOCAL = "http://127.0.0.1:9"  # base URL when the transport is in process
 
 
@@ -39,6 +47,7 @@ class Wire:
     def __init__(self, app: Any) -> None:
         self.inner = httpx.ASGITransport(app=app)
         self.rewrite: Callable[[httpx.Request, int, bytes], bytes] | None = None
+        self.drop: Callable[[httpx.Request], bool] | None = None  # True: never reaches the app
         self.requests: list[httpx.Request] = []
         self.statuses: list[tuple[str, str, int]] = []  # (method, path, status)
 
@@ -52,6 +61,8 @@ class _Rewriting(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.wire.requests.append(request)
+        if self.wire.drop is not None and self.wire.drop(request):
+            raise httpx.ConnectError("dropped by the test", request=request)
         response = await self.wire.inner.handle_async_request(request)
         body = await response.aread()
         self.wire.statuses.append((request.method, request.url.path, response.status_code))
@@ -68,7 +79,8 @@ async def device(wire: Wire | None, home: Path, phone: str, *, name: str | None 
     transport = wire.transport() if wire is not None else None
     profile = await login(home, server, phone, "1111", passphrase=PASSPHRASE, name=name,
                           key_kind=key_kind, transport=transport)
-    return Session(home, profile, transport=wire.transport() if wire is not None else None)
+    return Session(home, profile, transport=wire.transport() if wire is not None else None,
+                   retry=FAST_RETRY)
 
 
 def by_name(session: Session) -> dict[str, Any]:

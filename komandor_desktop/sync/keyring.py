@@ -45,14 +45,15 @@ class KeyRing:
         self._private_key = private_key
         self._own = tuple(own_certificates)
         self._anchor = trust_anchor
-        self._cache: dict[tuple[str, bytes, bytes | None], KeyVerdict] = {}
+        self._cache: dict[tuple[object, ...], KeyVerdict] = {}
 
     def verdict(self, chat: Chat) -> KeyVerdict | None:
         """Check ``chat.chat_key``; None when the chat has no key for us."""
         ck = chat.chat_key
         if ck is None:
             return None
-        slot = (chat.id, ck.key, ck.sign)
+        # Everything the checks read: the whole key with its signer, and the members.
+        slot = (chat.id, ck, chat.certificates, chat.wait_list)
         found = self._cache.get(slot)
         if found is None:
             found = self._check(chat)
