@@ -1,0 +1,240 @@
+"""The emulator's HTTP API: section 6 of the Komandor API plus PROTOCOL.md §7.
+
+Every answer is an envelope. Handlers are async only to read the raw body;
+their database work runs in the thread pool, one transaction per request.
+Each path is served with and without its trailing slash (no redirects: httpx
+does not follow them). Bodies are parsed by the routes, after the token, so
+that a request without a token is a 401 whatever its body (§6 rule 1 first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from komandor_desktop.errors import InvalidPhone
+from komandor_desktop.protocol import normalize_phones
+from komandor_desktop.protocol.envelope import describe
+from komandor_desktop.protocol.models import (
+    ChallengeRequest,
+    CodeRequest,
+    ConfirmRequest,
+    KeysRequest,
+    TokenRequest,
+)
+
+from . import accounts, apidoc, keys, views
+from .config import EmulatorConfig
+from .failures import HttpFailure, bad_request, unauthorized
+from .service import Emulator, authenticate, authority, server_state
+from .simulation import run_simulation
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+RETRIES = 3
+
+
+def create_app(config: EmulatorConfig) -> FastAPI:
+    """The ASGI app of one emulator; the database is bootstrapped on first use."""
+    emulator = Emulator(config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(emulator.ensure_ready)
+        task = asyncio.create_task(run_simulation(emulator)) if config.simulate else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            emulator.close()
+
+    app = FastAPI(title="Komandor emulator", version="1.0", lifespan=lifespan,
+                  description="Reference server of the Komandor chat-key protocol")
+    app.state.emulator = emulator
+    _install_handlers(app)
+    _install_chat_routes(app, emulator)
+    _install_auth_routes(app, emulator)
+    apidoc.install_openapi(app)
+    return app
+
+
+def envelope_error(failure: HttpFailure) -> JSONResponse:
+    error: dict[str, Any] = {"code": failure.code, "message": failure.message}
+    if failure.details is not None:
+        error["details"] = failure.details
+    return JSONResponse({"success": False, "error": error}, status_code=failure.status)
+
+
+def ok(data: Any) -> JSONResponse:
+    return JSONResponse({"success": True, "data": data})
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HttpFailure)
+    async def _failure(_request: Request, exc: HttpFailure) -> JSONResponse:
+        return envelope_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return envelope_error(bad_request("malformed request", _plain(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return envelope_error(HttpFailure(exc.status_code, code, str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return envelope_error(HttpFailure(500, "server_error", "internal server error"))
+
+
+def _plain(errors: Any) -> list[dict[str, Any]]:
+    """Validation errors reduced to JSON-safe fields."""
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in errors]
+
+
+def _route(app: FastAPI, method: str, path: str, **kwargs: Any) -> Callable[[T], T]:
+    """Register ``path`` with and without its trailing slash (no redirect)."""
+
+    def register(func: T) -> T:
+        for variant, shown in ((path, True), (path.rstrip("/"), False)):
+            app.add_api_route(variant, func, methods=[method], include_in_schema=shown,  # type: ignore[arg-type]
+                              response_class=JSONResponse, **kwargs)
+        return func
+
+    return register
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("the body is not JSON") from None
+
+
+def _model(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise bad_request(f"malformed request: {describe(exc)}") from None
+
+
+def run(emulator: Emulator, work: Callable[[Session], T], retries: int = 1) -> T:
+    """One transaction around ``work``; IntegrityError retried ``retries`` times.
+
+    A retry is for work that makes shared rows (a placeholder for a number,
+    a personal chat) which another worker may have made at the same moment.
+    """
+    emulator.ensure_ready()
+    for attempt in range(retries):
+        try:
+            with emulator.transaction() as session:
+                return work(session)
+        except IntegrityError:
+            if attempt + 1 >= retries:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _install_chat_routes(app: FastAPI, emulator: Emulator) -> None:
+    @_route(app, "GET", "/api/v2/chats/", responses=apidoc.responses(
+        apidoc.ChatsEnvelope, 400, 401))
+    async def get_chats(authorization: str | None = Header(default=None),
+                        phones: list[str] = Query(default=[])) -> JSONResponse:  # noqa: B008
+        """All chats of the viewer; ``phones`` first adds contacts and chats (§7)."""
+
+        def work(session: Session) -> Any:
+            claims, _cert = authenticate(session, authorization)
+            if phones:
+                try:
+                    numbers = normalize_phones(phones)
+                except InvalidPhone as exc:
+                    raise accounts.invalid_phone(exc.texts) from None
+                accounts.add_phones(session, claims.pid, numbers)
+            system_pid = server_state(session).system_pid
+            return views.chat_list(session, claims.pid, claims.cid, system_pid)
+
+        return ok(await run_in_threadpool(run, emulator, work, RETRIES))
+
+    @_route(app, "POST", "/api/v2/chatsKeys/", responses=apidoc.responses(
+        apidoc.KeysEnvelope, 400, 401, 403, 404, 409, 422),
+        openapi_extra=apidoc.body(KeysRequest))
+    async def post_keys(request: Request,
+                        authorization: str | None = Header(default=None)) -> JSONResponse:
+        """Register exported chat keys: PROTOCOL.md §6, rules in their order."""
+        await run_in_threadpool(run, emulator, lambda s: authenticate(s, authorization))
+        entries = keys.parse_entries(await _json(request))
+
+        def work(session: Session) -> int:
+            _claims, cert = authenticate(session, authorization)
+            return keys.register(session, cert, entries)
+
+        return ok({"registered": await run_in_threadpool(run, emulator, work)})
+
+
+def _install_auth_routes(app: FastAPI, emulator: Emulator) -> None:
+    config = emulator.config
+
+    @_route(app, "POST", "/api/v2/auth/code/", responses=apidoc.responses(
+        apidoc.CodeEnvelope, 400), openapi_extra=apidoc.body(CodeRequest))
+    async def post_code(request: Request) -> JSONResponse:
+        """Ask for a confirmation code (none is sent; it is the configured code)."""
+        accounts.check_phone(_model(CodeRequest, await _json(request)).phone)
+        return ok({"sent": True})
+
+    @_route(app, "POST", "/api/v2/auth/confirm/", responses=apidoc.responses(
+        apidoc.ConfirmEnvelope, 400, 403), openapi_extra=apidoc.body(ConfirmRequest))
+    async def post_confirm(request: Request) -> JSONResponse:
+        """Activate a phone or add a device: the CA issues a certificate for the CSR."""
+        body = _model(ConfirmRequest, await _json(request))
+
+        def work(session: Session) -> Any:
+            state = server_state(session)
+            return accounts.confirm(session, config, authority(session), state.system_pid,
+                                    state.token_secret, body)
+
+        return ok(await run_in_threadpool(run, emulator, work, RETRIES))
+
+    @_route(app, "POST", "/api/v2/auth/challenge/", responses=apidoc.responses(
+        apidoc.ChallengeEnvelope, 400, 401), openapi_extra=apidoc.body(ChallengeRequest))
+    async def post_challenge(request: Request) -> JSONResponse:
+        """A single-use nonce for signing in with a certificate."""
+        body = _model(ChallengeRequest, await _json(request))
+        return ok(await run_in_threadpool(
+            run, emulator, lambda s: accounts.challenge(s, body.cid)))
+
+    @_route(app, "POST", "/api/v2/auth/token/", responses=apidoc.responses(
+        apidoc.TokenEnvelope, 400, 401), openapi_extra=apidoc.body(TokenRequest))
+    async def post_token(request: Request) -> JSONResponse:
+        """A token for a certificate that signed the nonce."""
+        body = _model(TokenRequest, await _json(request))
+
+        def work(session: Session) -> Any:
+            secret = server_state(session).token_secret
+            return accounts.token(session, secret, config.token_ttl, body.cid, body.nonce,
+                                  body.sign)
+
+        answer = await run_in_threadpool(run, emulator, work)
+        if answer is None:
+            raise unauthorized("the nonce's signature does not verify")
+        return ok(answer)
