@@ -1,0 +1,257 @@
+"""The left pane: search field, All / Unread filter, and the sectioned chat list.
+
+The pane stacks the models (flat → filter proxy → section tree) over a
+``ChatListModel`` it is given, and turns view events into chat ids, so the
+window never deals with indexes. Section headers fold on click, Space,
+Left/Right; which ones are folded is kept by key so it survives syncs and
+restarts.
+
+Signals:
+    currentChatChanged(str): the current chat's id, "" when none.
+    chatActivated(str): Enter / double click on a chat that is switched on.
+    inspectorRequested(str): the context menu's "Chat inspector".
+    collapsedChanged(): a section was folded or unfolded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..views import ChatView
+from . import icons
+from .chatmodel import ChatFilterProxy, ChatListModel, ChatRole
+from .delegate import ChatDelegate
+from .sectionmodel import SectionTreeModel
+
+
+class ChatTree(QTreeView):
+    """The list itself: a header-less tree whose delegate paints everything."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(False)
+        self.setIndentation(0)
+        self.setItemsExpandable(True)
+        self.setExpandsOnDoubleClick(False)
+        self.setMouseTracking(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QTreeView.Shape.NoFrame)
+        self.setAllColumnsShowFocus(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Space folds a header; Enter on a header folds too instead of "activating"."""
+        index = self.currentIndex()
+        keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if index.isValid() and index.data(ChatRole.IsSection) and event.key() in keys:
+            self.setExpanded(index, not self.isExpanded(index))
+            return
+        super().keyPressEvent(event)
+
+
+class ChatListPane(QWidget):
+    """Search, filters and the chat tree over one flat ``ChatListModel``."""
+
+    currentChatChanged = Signal(str)
+    chatActivated = Signal(str)
+    inspectorRequested = Signal(str)
+    collapsedChanged = Signal()
+
+    def __init__(
+        self, model: ChatListModel, parent: QWidget | None = None, *, clock: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = ChatFilterProxy(self)
+        self.proxy.setSourceModel(model)
+        self.tree_model = SectionTreeModel(self.proxy, self)
+        self._collapsed: set[str] = set()
+        self._build(clock)
+        self.tree_model.rowsInserted.connect(self._on_rows_inserted)
+        self.tree_model.modelReset.connect(self._apply_collapsed)
+        self._apply_collapsed()
+        self.retranslate()
+
+    def _build(self, clock: Any) -> None:
+        self.search = QLineEdit(self)
+        self.search.setClearButtonEnabled(True)
+        glass = icons.icon("search", self._soft())
+        self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.installEventFilter(self)
+        self.all_button = QPushButton(self)
+        self.unread_button = QPushButton(self)
+        self.filters = QButtonGroup(self)
+        for pos, button in enumerate((self.all_button, self.unread_button)):
+            button.setCheckable(True)
+            button.setObjectName("filterChip")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.filters.addButton(button, pos)
+        self.all_button.setChecked(True)
+        self.filters.idToggled.connect(self._on_filter)
+        self.tree = ChatTree(self)
+        self.delegate = ChatDelegate(self.tree, is_expanded=self.tree.isExpanded, clock=clock)
+        self.tree.setItemDelegate(self.delegate)
+        self.tree.setModel(self.tree_model)
+        self.tree.selectionModel().currentChanged.connect(self._on_current)
+        self.tree.activated.connect(self._on_activated)
+        self.tree.clicked.connect(self._on_clicked)
+        self.tree.expanded.connect(lambda i: self._on_fold(i, False))
+        self.tree.collapsed.connect(lambda i: self._on_fold(i, True))
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        chips = QHBoxLayout()
+        chips.setSpacing(6)
+        chips.addWidget(self.all_button)
+        chips.addWidget(self.unread_button)
+        chips.addStretch(1)
+        top = QVBoxLayout()
+        top.setContentsMargins(10, 10, 10, 6)
+        top.setSpacing(8)
+        top.addWidget(self.search)
+        top.addLayout(chips)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.tree, 1)
+
+    def _soft(self) -> Any:
+        return self.palette().color(QPalette.ColorRole.PlaceholderText)
+
+    def retranslate(self) -> None:
+        """Set every visible word again (called on LanguageChange)."""
+        self.search.setPlaceholderText(self.tr("Search (Ctrl+F)"))
+        self.search.setAccessibleName(self.tr("Search"))
+        self.all_button.setText(self.tr("All"))
+        self.unread_button.setText(self.tr("Unread"))
+        self.tree.setAccessibleName(self.tr("Chats"))
+        self.tree.viewport().update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- selection ----------------------------------------------------------
+
+    def current_chat(self) -> ChatView | None:
+        """The chat under the cursor, or None (nothing, or a header)."""
+        return self.tree_model.view_at(self.tree.currentIndex())
+
+    def select_chat(self, chat_id: str) -> bool:
+        """Make ``chat_id`` current and selected; False when it is not shown."""
+        index = self.tree_model.index_of(chat_id)
+        if not index.isValid():
+            return False
+        self.tree.expand(index.parent())
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        return True
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        view = self.tree_model.view_at(current)
+        self.currentChatChanged.emit(view.id if view else "")
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        view = self.tree_model.view_at(index)
+        if view is not None and view.enabled:
+            self.chatActivated.emit(view.id)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.data(ChatRole.IsSection):
+            self.tree.setExpanded(index, not self.tree.isExpanded(index))
+
+    def _context_menu(self, pos: Any) -> None:
+        view = self.tree_model.view_at(self.tree.indexAt(pos))
+        if view is None:
+            return
+        menu = QMenu(self)
+        action = QAction(self.tr("Chat inspector"), menu)
+        action.triggered.connect(lambda: self.inspectorRequested.emit(view.id))
+        menu.addAction(action)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    # -- filters ------------------------------------------------------------
+
+    def _on_filter(self, button_id: int, checked: bool) -> None:
+        if checked:
+            self.proxy.set_unread_only(button_id == 1)
+
+    def set_unread_only(self, on: bool) -> None:
+        (self.unread_button if on else self.all_button).setChecked(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search moves into the list; Escape clears the search."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Down:
+                self.tree.setFocus()
+                if self.current_chat() is None:
+                    self._select_first()
+                return True
+            if key == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _select_first(self) -> None:
+        ids = self.tree_model.chat_ids()
+        if ids:
+            self.select_chat(ids[0])
+
+    # -- folding ------------------------------------------------------------
+
+    def collapsed_sections(self) -> list[str]:
+        """Keys of the folded sections (shown or not), sorted for stable settings."""
+        return sorted(self._collapsed)
+
+    def set_collapsed_sections(self, keys: Iterable[str]) -> None:
+        self._collapsed = set(keys)
+        self._apply_collapsed()
+
+    def _apply_collapsed(self) -> None:
+        for row in range(self.tree_model.rowCount()):
+            index = self.tree_model.index(row, 0)
+            key = index.data(ChatRole.SectionKey)
+            self.tree.setExpanded(index, key not in self._collapsed)
+
+    def _on_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid():
+            return
+        for row in range(first, last + 1):
+            index = self.tree_model.index(row, 0)
+            self.tree.setExpanded(index, index.data(ChatRole.SectionKey) not in self._collapsed)
+
+    def _on_fold(self, index: QModelIndex, folded: bool) -> None:
+        key = index.data(ChatRole.SectionKey)
+        if not isinstance(key, str) or (key in self._collapsed) == folded:
+            return
+        if folded:
+            self._collapsed.add(key)
+        else:
+            self._collapsed.discard(key)
+        self.collapsedChanged.emit()
+
+    def views_updated(self, views: list[ChatView]) -> None:
+        """Apply a new list of views (in place; selection and folding survive)."""
+        self.model.update(views)
+

@@ -1,0 +1,259 @@
+"""The section tree: the (filtered) flat chat model grouped and sorted for the list.
+
+Top-level rows are the sections of UI.md (pinned, one per company, groups, no
+organisation), their children the chats in the order of ``views.view_sort_key``.
+Whenever the source model changes, the tree computes the target layout and
+walks its current layout towards it with ordinary remove / move / insert
+signals, so a chat that only moves keeps its persistent index (selection,
+current item, expanded sections all survive a sync).
+
+Child indexes carry the serial number of their section as ``internalId``,
+never a row: a section can move while its children are referenced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+
+from ..views import ChatView, Section, section_sort_key, view_sort_key
+from .chatmodel import CHAT_FLAGS, AnyIndex, ChatRole, view_data
+
+_TOP = 0  # internalId of top-level (section) indexes
+
+
+@dataclass(eq=False)
+class _Node:
+    """One section as currently exposed: its serial, header data and chat ids."""
+
+    section: Section
+    serial: int
+    ids: list[str] = field(default_factory=list)
+    count: int = 0
+    unread: int = 0
+
+
+class SectionTreeModel(QAbstractItemModel):
+    """Sections with their chats, built from a flat source model of ``ChatView``."""
+
+    def __init__(self, source: QAbstractItemModel, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._nodes: list[_Node] = []
+        self._by_serial: dict[int, _Node] = {}
+        self._serials: dict[str, int] = {}
+        self._views: dict[str, ChatView] = {}
+        for sig in (source.rowsInserted, source.rowsRemoved, source.rowsMoved):
+            sig.connect(self._rebuild)
+        source.dataChanged.connect(self._rebuild)
+        source.layoutChanged.connect(self._rebuild)
+        source.modelReset.connect(self._rebuild)
+        self._rebuild()
+
+    # -- structure ----------------------------------------------------------
+
+    def index(self, row: int, column: int = 0, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if column != 0 or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            if row < len(self._nodes):
+                return self.createIndex(row, 0, _TOP)
+            return QModelIndex()
+        node = self._node_of(parent)
+        if node is None or parent.internalId() != _TOP or row >= len(node.ids):
+            return QModelIndex()
+        return self.createIndex(row, 0, node.serial)
+
+    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == _TOP:
+            return QModelIndex()
+        node = self._by_serial.get(index.internalId())
+        if node is None:
+            return QModelIndex()
+        return self.createIndex(self._nodes.index(node), 0, _TOP)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if not parent.isValid():
+            return len(self._nodes)
+        if parent.column() != 0 or parent.internalId() != _TOP:
+            return 0
+        return len(self._nodes[parent.row()].ids)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 1
+
+    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if index.internalId() == _TOP:
+            return Qt.ItemFlag.ItemIsEnabled  # headers fold, they are not selected
+        return CHAT_FLAGS
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not self.checkIndex(index, self.CheckIndexOption.IndexIsValid):
+            return None
+        if index.internalId() == _TOP:
+            return self._section_data(self._nodes[index.row()], role)
+        view = self.view_at(index)
+        return None if view is None else view_data(view, role)
+
+    def _section_data(self, node: _Node, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return node.section.title
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return f"{node.count}, {node.unread}" if node.unread else str(node.count)
+        values: dict[int, Any] = {
+            ChatRole.IsSection: True,
+            ChatRole.Section: node.section,
+            ChatRole.SectionKey: node.section.key,
+            ChatRole.SectionCount: node.count,
+            ChatRole.SectionUnread: node.unread,
+        }
+        return values.get(role)
+
+    # -- lookups ------------------------------------------------------------
+
+    def _node_of(self, index: AnyIndex) -> _Node | None:
+        if not index.isValid():
+            return None
+        if index.internalId() == _TOP:
+            return self._nodes[index.row()] if index.row() < len(self._nodes) else None
+        return self._by_serial.get(index.internalId())
+
+    def view_at(self, index: AnyIndex) -> ChatView | None:
+        """The ChatView of a chat index; None for headers and invalid indexes."""
+        if not index.isValid() or index.internalId() == _TOP:
+            return None
+        node = self._by_serial.get(index.internalId())
+        if node is None or index.row() >= len(node.ids):
+            return None
+        return self._views.get(node.ids[index.row()])
+
+    def index_of(self, chat_id: str) -> QModelIndex:
+        """The index of a shown chat, invalid when it is filtered out or absent."""
+        for row, node in enumerate(self._nodes):
+            if chat_id in node.ids:
+                return self.index(node.ids.index(chat_id), 0, self.index(row, 0))
+        return QModelIndex()
+
+    def section_index(self, key: str) -> QModelIndex:
+        """The header index of a section by key, invalid when not shown."""
+        for row, node in enumerate(self._nodes):
+            if node.section.key == key:
+                return self.index(row, 0)
+        return QModelIndex()
+
+    def section_keys(self) -> list[str]:
+        """Keys of the shown sections, top to bottom."""
+        return [n.section.key for n in self._nodes]
+
+    def chat_ids(self) -> list[str]:
+        """Ids of the shown chats in list order."""
+        return [cid for n in self._nodes for cid in n.ids]
+
+    # -- rebuilding ---------------------------------------------------------
+
+    def _target(self) -> tuple[list[tuple[Section, list[str]]], dict[str, ChatView]]:
+        """The layout the source asks for: sorted sections with sorted chat ids."""
+        views: dict[str, ChatView] = {}
+        for row in range(self._source.rowCount()):
+            view = self._source.index(row, 0).data(ChatRole.View)
+            if isinstance(view, ChatView):
+                views[view.id] = view
+        groups: dict[str, list[ChatView]] = {}
+        for view in sorted(views.values(), key=view_sort_key):
+            groups.setdefault(view.section.key, []).append(view)
+        layout = [(vs[0].section, [v.id for v in vs]) for vs in groups.values()]
+        layout.sort(key=lambda item: section_sort_key(item[0]))
+        return layout, views
+
+    def _rebuild(self, *_args: object) -> None:
+        """Walk the current tree to the target layout with fine-grained signals."""
+        layout, views = self._target()
+        wanted = {section.key: ids for section, ids in layout}
+        old_views = self._views
+        self._views = {**old_views, **views}  # old entries stay readable while removing
+        self._drop_sections(set(wanted))
+        for node in self._nodes:
+            self._drop_children(node, set(wanted[node.section.key]))
+        self._arrange_sections(layout)
+        for node in self._nodes:
+            self._arrange_children(node, wanted[node.section.key])
+        self._views = views
+        self._refresh_data(old_views)
+
+    def _drop_sections(self, keep: set[str]) -> None:
+        for row in range(len(self._nodes) - 1, -1, -1):
+            node = self._nodes[row]
+            if node.section.key not in keep:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._nodes[row]
+                del self._by_serial[node.serial]
+                self.endRemoveRows()
+
+    def _drop_children(self, node: _Node, keep: set[str]) -> None:
+        parent = self.createIndex(self._nodes.index(node), 0, _TOP)
+        for row in range(len(node.ids) - 1, -1, -1):
+            if node.ids[row] not in keep:
+                self.beginRemoveRows(parent, row, row)
+                del node.ids[row]
+                self.endRemoveRows()
+
+    def _arrange_sections(self, layout: list[tuple[Section, list[str]]]) -> None:
+        root = QModelIndex()
+        for pos, (section, ids) in enumerate(layout):
+            current = [n.section.key for n in self._nodes]
+            if pos < len(current) and current[pos] == section.key:
+                continue
+            if section.key in current:
+                src = current.index(section.key)
+                self.beginMoveRows(root, src, src, root, pos)
+                self._nodes.insert(pos, self._nodes.pop(src))
+                self.endMoveRows()
+                continue
+            node = _Node(section, self._serial(section.key), list(ids))
+            self.beginInsertRows(root, pos, pos)
+            self._nodes.insert(pos, node)
+            self._by_serial[node.serial] = node
+            self.endInsertRows()
+
+    def _arrange_children(self, node: _Node, ids: list[str]) -> None:
+        parent = self.createIndex(self._nodes.index(node), 0, _TOP)
+        for pos, chat_id in enumerate(ids):
+            if pos < len(node.ids) and node.ids[pos] == chat_id:
+                continue
+            if chat_id in node.ids:
+                src = node.ids.index(chat_id)
+                self.beginMoveRows(parent, src, src, parent, pos)
+                node.ids.insert(pos, node.ids.pop(src))
+                self.endMoveRows()
+            else:
+                self.beginInsertRows(parent, pos, pos)
+                node.ids.insert(pos, chat_id)
+                self.endInsertRows()
+
+    def _refresh_data(self, old_views: dict[str, ChatView]) -> None:
+        """dataChanged for changed chats and for headers whose numbers changed."""
+        for row, node in enumerate(self._nodes):
+            parent = self.createIndex(row, 0, _TOP)
+            for child, chat_id in enumerate(node.ids):
+                if old_views.get(chat_id, self._views[chat_id]) != self._views[chat_id]:
+                    idx = self.index(child, 0, parent)
+                    self.dataChanged.emit(idx, idx, [])
+            section = self._views[node.ids[0]].section if node.ids else node.section
+            count = len(node.ids)
+            unread = sum(self._views[c].unread for c in node.ids)
+            if (section, count, unread) != (node.section, node.count, node.unread):
+                node.section, node.count, node.unread = section, count, unread
+                self.dataChanged.emit(parent, parent, [])
+
+    def _serial(self, key: str) -> int:
+        """A stable, never reused internal id for a section key."""
+        if key not in self._serials:
+            self._serials[key] = len(self._serials) + 1
+        return self._serials[key]

@@ -1,0 +1,339 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru_RU" sourcelanguage="en">
+<context>
+    <name>AddContactsDialog</name>
+    <message>
+        <source>Add contacts…</source>
+        <translation>Добавить контакты…</translation>
+    </message>
+    <message>
+        <source>+7 (9XX) XXX-XX-XX, one per line</source>
+        <translation>+7 (9XX) XXX-XX-XX, по одному на строку</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Добавить</translation>
+    </message>
+    <message>
+        <source>Enter at least one phone number.</source>
+        <translation>Введите хотя бы один номер телефона.</translation>
+    </message>
+</context>
+<context>
+    <name>ChatDelegate</name>
+    <message>
+        <source>IND</source>
+        <translation>ФЛ</translation>
+    </message>
+    <message>
+        <source>SP</source>
+        <translation>ИП</translation>
+    </message>
+    <message>
+        <source>CO</source>
+        <translation>ЮЛ</translation>
+    </message>
+</context>
+<context>
+    <name>ChatListPane</name>
+    <message>
+        <source>Search (Ctrl+F)</source>
+        <translation>Поиск (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Поиск</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Все</translation>
+    </message>
+    <message>
+        <source>Unread</source>
+        <translation>Непрочитанные</translation>
+    </message>
+    <message>
+        <source>Chats</source>
+        <translation>Чаты</translation>
+    </message>
+    <message>
+        <source>Chat inspector</source>
+        <translation>Инспектор чата</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPanel</name>
+    <message>
+        <source>Select a chat to see its profile.</source>
+        <translation>Выберите чат, чтобы увидеть профиль.</translation>
+    </message>
+    <message>
+        <source>Chat inspector</source>
+        <translation>Инспектор чата</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>Группа</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Канал</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>системный</translation>
+    </message>
+    <message>
+        <source>Individual</source>
+        <translation>ФЛ</translation>
+    </message>
+    <message>
+        <source>Sole proprietor</source>
+        <translation>ИП</translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation>ЮЛ</translation>
+    </message>
+    <message>
+        <source>Verified profile</source>
+        <translation>Проверенный профиль</translation>
+    </message>
+    <message>
+        <source>Switched off</source>
+        <translation>Чат выключен</translation>
+    </message>
+    <message>
+        <source>Server status: {status}.</source>
+        <translation>Статус на сервере: {status}.</translation>
+    </message>
+    <message>
+        <source>Last message</source>
+        <translation>Последнее сообщение</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>отправлено</translation>
+    </message>
+    <message>
+        <source>delivered</source>
+        <translation>доставлено</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>прочитано</translation>
+    </message>
+    <message>
+        <source>Certificates</source>
+        <translation>Сертификаты</translation>
+    </message>
+    <message>
+        <source>checks passed</source>
+        <translation>проверки пройдены</translation>
+    </message>
+    <message>
+        <source>waiting for a key</source>
+        <translation>ждёт ключ</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorDialog</name>
+    <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>pending since {time}</source>
+        <translation>ожидает отправки с {time}</translation>
+    </message>
+    <message>
+        <source>waiting for a key</source>
+        <translation>ждёт ключ</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Чат</translation>
+    </message>
+    <message>
+        <source>Server status</source>
+        <translation>Статус на сервере</translation>
+    </message>
+    <message>
+        <source>Switched on</source>
+        <translation>Включён</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <source>Explanation</source>
+        <translation>Пояснение</translation>
+    </message>
+    <message>
+        <source>Key id</source>
+        <translation>Ключ</translation>
+    </message>
+    <message>
+        <source>Key signer</source>
+        <translation>Подписал ключ</translation>
+    </message>
+    <message>
+        <source>Key check</source>
+        <translation>Проверка ключа</translation>
+    </message>
+    <message>
+        <source>Outbox</source>
+        <translation>Очередь отправки</translation>
+    </message>
+    <message>
+        <source>hash</source>
+        <translation>хэш</translation>
+    </message>
+    <message>
+        <source>check</source>
+        <translation>проверка</translation>
+    </message>
+    <message>
+        <source>wait list</source>
+        <translation>лист ожидания</translation>
+    </message>
+    <message>
+        <source>Certificates and the wait list</source>
+        <translation>Сертификаты и лист ожидания</translation>
+    </message>
+    <message>
+        <source>Raw JSON from the server</source>
+        <translation>JSON с сервера</translation>
+    </message>
+    <message>
+        <source>Copy as JSON</source>
+        <translation>Копировать как JSON</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>Chat inspector</source>
+        <translation>Инспектор чата</translation>
+    </message>
+</context>
+<context>
+    <name>Language</name>
+    <message>
+        <source>en</source>
+        <translation>ru</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Sign in to Komandor</source>
+        <translation>Вход в Командор</translation>
+    </message>
+    <message>
+        <source>Get code</source>
+        <translation>Получить код</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Телефон</translation>
+    </message>
+    <message>
+        <source>Code from SMS</source>
+        <translation>Код из СМС</translation>
+    </message>
+    <message>
+        <source>Name (optional)</source>
+        <translation>Имя (необязательно)</translation>
+    </message>
+    <message>
+        <source>Enter the server address, e.g. https://komandor.example.ru</source>
+        <translation>Введите адрес сервера, например https://komandor.example.ru</translation>
+    </message>
+    <message>
+        <source>Enter the code from the SMS.</source>
+        <translation>Введите код из СМС.</translation>
+    </message>
+    <message>
+        <source>The code was sent by SMS.</source>
+        <translation>Код отправлен в СМС.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Komandor</source>
+        <translation>Командор</translation>
+    </message>
+    <message>
+        <source>Komandor — {name}</source>
+        <translation>Командор — {name}</translation>
+    </message>
+    <message>
+        <source>Sync now (F5)</source>
+        <translation>Синхронизировать (F5)</translation>
+    </message>
+    <message>
+        <source>Add contacts…</source>
+        <translation>Добавить контакты…</translation>
+    </message>
+    <message>
+        <source>Chat inspector</source>
+        <translation>Инспектор чата</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Выход</translation>
+    </message>
+    <message>
+        <source>Menu</source>
+        <translation>Меню</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatus</name>
+    <message>
+        <source>Retry</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Syncing keys: {done} of {total}…</source>
+        <translation>Синхронизация ключей: {done} из {total}…</translation>
+    </message>
+    <message>
+        <source>Keys in sync · {time}</source>
+        <translation>Ключи синхронизированы · {time}</translation>
+    </message>
+    <message>
+        <source>Server unreachable. Retrying in {seconds} s.</source>
+        <translation>Нет связи с сервером. Повтор через {seconds} с.</translation>
+    </message>
+    <message>
+        <source>Session expired — please sign in again.</source>
+        <translation>Сессия истекла — войдите снова.</translation>
+    </message>
+    <message>
+        <source>Sync failed: {message}</source>
+        <translation>Ошибка синхронизации: {message}</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,207 @@
+"""SyncBridge and the login dialog's async steps, on a qasync loop in the test's QApplication."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import qasync
+
+from komandor_desktop import errors
+from komandor_desktop.gui.bridge import BACKOFF_SECONDS, SyncBridge
+from komandor_desktop.gui.demo import demo_views
+from komandor_desktop.gui.dialogs import LoginDialog
+
+
+@pytest.fixture
+def loop(qapp) -> Iterator[qasync.QEventLoop]:  # type: ignore[no-untyped-def]
+    """A qasync loop marked as running on top of pytest-qt's app (ARCHITECTURE.md)."""
+    event_loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    # loop.stop() would call app.exit(), which makes every later QEventLoop.exec()
+    # (qtbot's waits) return at once; mark the loop stopped without quitting the app.
+    event_loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    event_loop.close()
+
+
+@dataclass(frozen=True)
+class Event:
+    """Shaped like sync.SyncEvent; the bridge reads it by duck typing."""
+
+    kind: str
+    done: int = 0
+    total: int = 0
+    message: str = ""
+    delay: float = 0.0
+
+
+class ScriptedEngine:
+    """An engine double: emits the scripted events, then raises or returns."""
+
+    def __init__(self, listener: Any, events: list[Event] | None = None,
+                 fail: BaseException | None = None) -> None:
+        self.listener = listener
+        self.events = events or []
+        self.fail = fail
+        self.calls: list[dict[str, Any]] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def sync(self, max_rounds: int = 10, phones: tuple[str, ...] = ()) -> str:
+        self.calls.append({"phones": tuple(phones)})
+        for event in self.events:
+            self.listener(event)
+            await asyncio.sleep(0)
+        await self.gate.wait()
+        if self.fail is not None:
+            raise self.fail
+        return "report"
+
+
+def make_bridge(**engine_kw: Any) -> tuple[SyncBridge, ScriptedEngine]:
+    views = demo_views(1_750_000_000_000)
+    bridge = SyncBridge(views=lambda: views, interval_ms=0, clock_ms=lambda: 123)
+    engine = ScriptedEngine(bridge.listener, **engine_kw)
+    bridge.set_engine(engine)
+    return bridge, engine
+
+
+def test_successful_pass_emits_progress_views_and_finished(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge, engine = make_bridge(events=[Event("started"), Event("progress", 3, 7),
+                                         Event("progress", 7, 7), Event("done")])
+    progress: list[tuple[int, int]] = []
+    views: list[list[Any]] = []
+    bridge.progress.connect(lambda d, t: progress.append((d, t)))
+    bridge.viewsChanged.connect(views.append)
+    with qtbot.waitSignal(bridge.syncFinished, timeout=3000) as finished:
+        task = bridge.request_sync()
+    assert task is not None
+    qtbot.waitUntil(task.done)
+    assert finished.args == [123]
+    assert progress == [(3, 7), (7, 7)]
+    assert len(views) == 1
+    assert len(views[0]) == 20
+    assert not bridge.busy
+
+
+def test_requests_during_a_pass_merge_into_one_follow_up(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge, engine = make_bridge()
+    engine.gate.clear()
+    first = bridge.request_sync()
+    assert first is not None
+    assert bridge.busy
+    assert bridge.add_contacts(["79161234567"]) is None
+    assert bridge.request_sync() is None
+    engine.gate.set()
+    qtbot.waitUntil(lambda: len(engine.calls) == 2 and not bridge.busy, timeout=3000)
+    assert engine.calls == [{"phones": ()}, {"phones": ("79161234567",)}]
+    assert len(bridge._tasks) == 0  # references dropped once done
+
+
+def test_transport_error_goes_offline_and_schedules_retry(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge, engine = make_bridge(fail=errors.TransportError("connection refused"))
+    with qtbot.waitSignal(bridge.offline, timeout=3000) as offline:
+        bridge.request_sync()
+    assert offline.args == ["connection refused", BACKOFF_SECONDS[0]]
+    assert bridge._retry.isActive()
+    assert 0 < bridge._retry.remainingTime() <= BACKOFF_SECONDS[0] * 1000
+    qtbot.waitUntil(lambda: not bridge.busy)
+    with qtbot.waitSignal(bridge.offline, timeout=3000) as again:
+        bridge.request_sync()  # [Retry] pressed: immediate pass, longer back-off next
+    assert again.args[1] == BACKOFF_SECONDS[1]
+    qtbot.waitUntil(lambda: not bridge.busy)
+    bridge.stop()
+
+
+@pytest.mark.parametrize(
+    ("exc", "signal"),
+    [
+        (errors.TokenExpired(401, "token_expired", "expired"), "signedOut"),
+        (errors.NotSignedIn("no profile"), "signedOut"),
+        (errors.ProtocolError("bad json"), "error"),
+        (RuntimeError("engine bug"), "error"),
+    ],
+)
+def test_failures_map_to_signals(loop, qtbot, exc, signal) -> None:  # type: ignore[no-untyped-def]
+    bridge, _engine = make_bridge(fail=exc)
+    finished: list[int] = []
+    bridge.syncFinished.connect(finished.append)
+    with qtbot.waitSignal(getattr(bridge, signal), timeout=3000):
+        bridge.request_sync()
+    qtbot.waitUntil(lambda: not bridge.busy)
+    assert finished == []
+
+
+def test_listener_events_outside_a_pass(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge, _engine = make_bridge()
+    with qtbot.waitSignal(bridge.offline) as retry:
+        bridge.listener(Event("retry", message="503", delay=2.2))
+    assert retry.args == ["503", 3]
+    with qtbot.waitSignal(bridge.error) as err:
+        bridge.listener(Event("error", message="boom"))
+    assert err.args == ["boom"]
+    with qtbot.waitSignal(bridge.signedOut):
+        bridge.listener(Event("signed_out"))
+    with qtbot.waitSignal(bridge.viewsChanged):
+        bridge.listener(Event("refreshed"))
+    bridge.listener(object())  # unknown shapes are ignored
+
+
+def test_timer_runs_passes_and_aclose_cancels(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge, engine = make_bridge()
+    bridge._timer.setInterval(20)
+    bridge.start()
+    qtbot.waitUntil(lambda: len(engine.calls) >= 3, timeout=3000)
+    engine.gate.clear()
+    qtbot.waitUntil(lambda: bridge.busy, timeout=3000)
+    task = next(iter(bridge._tasks))
+    closing = asyncio.ensure_future(bridge.aclose())
+    qtbot.waitUntil(closing.done, timeout=3000)
+    assert task.cancelled()
+    assert not bridge._timer.isActive()
+
+
+def test_login_dialog_runs_injected_steps(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    calls: list[tuple[Any, ...]] = []
+
+    async def request_code(server: str, phone: str) -> None:
+        calls.append(("code", server, phone))
+
+    async def login(server: str, phone: str, code: str, name: str | None) -> None:
+        calls.append(("login", server, phone, code, name))
+        if code == "0000":
+            raise errors.Forbidden(403, "wrong_code", "Неверный код")
+
+    dialog = LoginDialog(request_code=request_code, login=login,
+                         normalize_phone=lambda t: _digits_phone(t))
+    qtbot.addWidget(dialog)
+    dialog.server.setText("https://komandor.example.ru/")
+    dialog.phone.setText("9161234567")
+    task = dialog.send_code()
+    assert task is not None
+    qtbot.waitUntil(task.done)
+    assert calls == [("code", "https://komandor.example.ru", "79161234567")]
+    assert dialog.info.isVisibleTo(dialog)
+    dialog.code.setText("0000")
+    task = dialog.submit()
+    qtbot.waitUntil(task.done)
+    assert dialog.error.text() == "Неверный код"
+    assert dialog.result() == 0
+    dialog.code.setText("1234")
+    dialog.name.setText("Иван")
+    with qtbot.waitSignal(dialog.accepted, timeout=3000):
+        dialog.submit()
+    assert calls[-1] == ("login", "https://komandor.example.ru", "79161234567", "1234", "Иван")
+
+
+def _digits_phone(text: str) -> str:
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) != 11 or not digits.startswith("79"):
+        raise errors.InvalidPhone([text])
+    return digits
