@@ -20,7 +20,8 @@ from .api import ApiClient, RetryPolicy
 from .domain import Chat
 from .identity import Profile
 from .store import Store
-from .sync import SyncEngine, SyncEvent, build_views
+from .sync import SyncEngine, SyncEvent, build_view, build_views
+from .sync.inspect import inspect_chat
 from .views import ChatView
 
 STORE_FILE = "store.sqlite3"
@@ -74,6 +75,20 @@ class Session:
         """Every stored chat as the window and ``chats --json`` show it."""
         return build_views(self.store.chats(), self.store.states(),
                            identity=self.profile.identity, decrypt=self.decrypt, lang=lang)
+
+    def inspector_data(self, chat_id: str, lang: str = "ru") -> dict[str, Any]:
+        """Everything the inspector shows for one chat (empty when it is gone)."""
+        chat = self.store.chat(chat_id)
+        if chat is None:
+            return {"chat_id": chat_id}
+        state = self.store.states().get(chat_id)
+        view = build_view(chat, state, identity=self.profile.identity, decrypt=self.decrypt,
+                          lang=lang)
+        return inspect_chat(chat, view, state, raw=self.store.raw_json(chat_id),
+                            outbox=self.store.outbox_get(chat_id),
+                            identity=self.profile.identity,
+                            trust_anchor=self.profile.trust_anchor,
+                            keyring=self.engine.keyring, lang=lang)
 
     async def aclose(self) -> None:
         await self.client.aclose()
