@@ -73,6 +73,12 @@ def _ask_passphrase(home: Path) -> str | None:
     return text if ok and text else None
 
 
+def _settle(future: asyncio.Future[Any], value: Any) -> None:
+    """Resolve ``future`` once; later signals are ignored."""
+    if not future.done():
+        future.set_result(value)
+
+
 class Runner:
     """Owns the session, the emulator of the demo, the bridge and the window."""
 
@@ -138,7 +144,7 @@ class Runner:
 
         dialog = LoginDialog(None, server_url=os.environ.get("KOMANDOR_SERVER", ""),
                              login=do_login)
-        dialog.rejected.connect(lambda: done.done() or done.set_result(None))
+        dialog.rejected.connect(lambda: _settle(done, None))
         dialog.show()
         try:
             return await done
@@ -207,7 +213,7 @@ class Runner:
         finished: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def settle(ok: bool) -> Callable[..., None]:
-            return lambda *_: finished.done() or finished.set_result(ok)
+            return lambda *_: _settle(finished, ok)
 
         slots = [(self.bridge.syncFinished, settle(True)), (self.bridge.error, settle(False)),
                  (self.bridge.offline, settle(False))]
