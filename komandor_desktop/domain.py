@@ -83,6 +83,8 @@ class CertReason(StrEnum):
     CANNOT_RECEIVE = "cannot_receive"  # key type or KeyUsage cannot receive keys
     OTHER_CURVE = "other_curve"  # GOST key on another curve than ours
     UNPARSABLE = "unparsable"  # not a certificate at all
+    NOT_A_MEMBER = "not_a_member"  # a waitList entry of a profile that is not in the chat
+    WRONG_OWNER = "wrong_owner"  # the viewer's own certificate under another pid or cid
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,8 @@ CERT_REASONS: dict[str, dict[CertReason, str]] = {
         CertReason.CANNOT_RECEIVE: "ключ этого типа не может получать ключи",
         CertReason.OTHER_CURVE: "другая кривая ГОСТ",
         CertReason.UNPARSABLE: "не читается как сертификат",
+        CertReason.NOT_A_MEMBER: "принадлежит не участнику чата",
+        CertReason.WRONG_OWNER: "это сертификат этого устройства под чужим именем",
     },
     "en": {
         CertReason.EXPIRED: "expired",
@@ -125,6 +127,8 @@ CERT_REASONS: dict[str, dict[CertReason, str]] = {
         CertReason.CANNOT_RECEIVE: "this key type cannot receive keys",
         CertReason.OTHER_CURVE: "another GOST curve",
         CertReason.UNPARSABLE: "not a readable certificate",
+        CertReason.NOT_A_MEMBER: "it belongs to nobody in this chat",
+        CertReason.WRONG_OWNER: "it is this device's certificate listed under another owner",
     },
 }
 

@@ -25,6 +25,8 @@ SECONDS_THRESHOLD = 10**11  # below this, an integer time is in seconds (PROTOCO
 
 PHONE_RE = re.compile(r"79[0-9]{9}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# A lone surrogate is not Unicode text: it cannot be UTF-8 encoded (SQLite, files, logs).
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ].*)?", re.DOTALL)
 # Characters people type or paste between digits: any Unicode space, brackets, dashes.
 _PHONE_JUNK_RE = re.compile(r"[\s()\-\u2010\u2011\u2012\u2013\u2014\u2212]")
@@ -254,4 +256,6 @@ def check_id(value: str) -> str:
         raise ValueError(f"id is longer than {MAX_ID_LENGTH} characters")
     if _CONTROL_RE.search(value):
         raise ValueError("id contains a control character")
+    if _SURROGATE_RE.search(value):
+        raise ValueError("id contains a lone surrogate (not Unicode text)")
     return value

@@ -89,19 +89,48 @@ def unique_by_cid(certs: Iterable[Certificate]) -> list[Certificate]:
     return out
 
 
+def _hash_of(cert: Certificate) -> str | None:
+    try:
+        return crypto.parse_certificate(cert.pem).hash
+    except CertificateRejected:
+        return None
+
+
+def _misclaims_own(cert: Certificate, own: Certificate) -> bool:
+    """Whether the server lists the viewer's current certificate wrongly.
+
+    Our ``cid`` with another pid or another certificate would make us encrypt
+    to a key the server chose while skipping every check (own is trusted);
+    our certificate under another cid or pid is a lie about who holds it.
+    """
+    if cert.cid == own.cid:
+        return cert.pid != own.pid or _hash_of(cert) != own.hash
+    return _hash_of(cert) == own.hash
+
+
 def check_targets(
-    certs: Iterable[Certificate], *, identity: Identity, trust_anchor: Any, now: datetime | None
+    certs: Iterable[Certificate], *, identity: Identity, trust_anchor: Any, now: datetime | None,
+    own: Certificate | None = None, members: set[str] | None = None,
 ) -> tuple[list[Certificate], list[Rejected]]:
     """Split certificates into those a key may be exported to and the rejected.
 
-    The viewer's own current certificate is trusted as it is: it came from our
-    own login, not from the chat list.
+    The viewer's own current certificate is trusted as it is (it came from our
+    own login), but only in our own copy: a listed entry that misuses it is
+    rejected as WRONG_OWNER. With ``members`` (the pids of the chat), an entry
+    of any other pid is rejected as NOT_A_MEMBER before its checks.
     """
+    own = own or own_certificate(identity)
     good: list[Certificate] = []
     bad: list[Rejected] = []
     for cert in unique_by_cid(certs):
+        if _misclaims_own(cert, own):
+            bad.append(Rejected(cert, CertReason.WRONG_OWNER))
+            continue
         if cert.cid == identity.cid:
-            good.append(cert)
+            good.append(own)
+            continue
+        if members is not None and cert.pid not in members:
+            bad.append(Rejected(cert, CertReason.NOT_A_MEMBER))
             continue
         try:
             crypto.check_recipient(cert, trust_anchor=trust_anchor, now=now)
@@ -112,12 +141,27 @@ def check_targets(
     return good, bad
 
 
+def members_of(chat: Chat, identity: Identity) -> set[str]:
+    """The chat's profiles as far as the client can tell: the viewer and every pid
+    of ``certificates``.
+
+    ``waitList`` is a subset of the members' certificates (PROTOCOL.md §3), so
+    a wait-list entry of any other pid is a certificate the server slipped in;
+    it is refused even when it chains to the anchor (decision for §4, which
+    says "export to every certificate in waitList": only members' are meant).
+    """
+    return {c.pid for c in chat.certificates} | {identity.pid}
+
+
 def _plan_new(chat: Chat, *, identity: Identity, own: Certificate, trust_anchor: Any,
               outbox: OutboxEntry | None, now: datetime | None) -> Action:
     if not chat.certificates and not chat.favorites:
         return Skip(chat, Reason.CONTACT_NOT_REGISTERED)
     good, bad = check_targets((*chat.certificates, *chat.wait_list, own),
-                              identity=identity, trust_anchor=trust_anchor, now=now)
+                              identity=identity, trust_anchor=trust_anchor, now=now, own=own,
+                              members=members_of(chat, identity))
+    if all(c.cid != own.cid for c in good):
+        good.append(own)  # a misclaimed entry of our cid came first and was refused
     others = [c for c in good if c.pid != identity.pid]
     if bad and not others and not chat.favorites:
         return Skip(chat, Reason.CERTIFICATE_REJECTED, rejected=tuple(bad))
@@ -126,17 +170,18 @@ def _plan_new(chat: Chat, *, identity: Identity, own: Certificate, trust_anchor:
     return CreateKey(chat, tuple(good), tuple(bad), outbox)
 
 
-def _plan_wait(chat: Chat, *, identity: Identity, trust_anchor: Any,
+def _plan_wait(chat: Chat, *, identity: Identity, own: Certificate, trust_anchor: Any,
                now: datetime | None) -> Action:
     if chat.chat_key is None:
         return Skip(chat, Reason.WAITING_FOR_KEY)
-    wanted = [c for c in chat.wait_list if c.cid != identity.cid]
+    good, bad = check_targets(chat.wait_list, identity=identity, trust_anchor=trust_anchor,
+                              now=now, own=own, members=members_of(chat, identity))
+    wanted = [c for c in good if c.cid != identity.cid]
     if not wanted:
+        if bad:
+            return Skip(chat, Reason.CERTIFICATE_REJECTED, rejected=tuple(bad))
         return Skip(chat, Reason.WAITING_FOR_KEY)
-    good, bad = check_targets(wanted, identity=identity, trust_anchor=trust_anchor, now=now)
-    if not good:
-        return Skip(chat, Reason.CERTIFICATE_REJECTED, rejected=tuple(bad))
-    return ExportKey(chat, tuple(good), tuple(bad))
+    return ExportKey(chat, tuple(wanted), tuple(bad))
 
 
 def plan(
@@ -166,7 +211,8 @@ def plan(
             actions.append(_plan_new(chat, identity=identity, own=own, trust_anchor=trust_anchor,
                                      outbox=outbox.get(chat.id), now=now))
         elif chat.status is ChatStatus.WAIT:
-            actions.append(_plan_wait(chat, identity=identity, trust_anchor=trust_anchor, now=now))
+            actions.append(_plan_wait(chat, identity=identity, own=own,
+                                      trust_anchor=trust_anchor, now=now))
         elif chat.status is ChatStatus.SYNC and chat.chat_key is None:
             actions.append(Skip(chat, Reason.KEY_MISSING))
         else:
