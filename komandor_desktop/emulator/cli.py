@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS")
     parser.add_argument("--faults", default=None, metavar="SPEC",
-                        help="fault injection (reserved; accepted and ignored for now)")
+                        help="fault injection, e.g. 'seed=1,503@20%%/api/v2/chats' "
+                        "(kinds and syntax: komandor_desktop/emulator/faults.py)")
     return parser
 
 

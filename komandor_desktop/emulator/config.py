@@ -11,6 +11,8 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
+from .faults import FaultPlan
+
 ENV_VAR = "KOMANDOR_EMULATOR_CONFIG"
 SEEDS = ("empty", "demo")
 CRYPTO_PROFILES = ("v1", "gost")
@@ -28,7 +30,7 @@ class EmulatorConfig:
         simulate: run the simulated contacts.
         sim_delay: seconds between two steps of the simulated contacts.
         token_ttl: lifetime of access tokens in seconds.
-        faults: fault-injection spec; reserved, stored but not interpreted yet.
+        faults: fault-injection spec (``faults.py``: syntax and kinds), or None.
     """
 
     db_url: str
@@ -49,6 +51,8 @@ class EmulatorConfig:
             raise ValueError("token_ttl must be positive")
         if self.sim_delay < 0:
             raise ValueError("sim_delay must not be negative")
+        if self.faults:
+            FaultPlan.parse(self.faults)  # a bad spec fails at start, not at a request
 
     def to_env(self) -> str:
         """The JSON text that ``from_env`` reads back."""
