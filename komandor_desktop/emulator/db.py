@@ -9,11 +9,19 @@ are rows. Races between workers are decided by unique constraints
 
 SQLite (the default) runs every transaction as ``BEGIN IMMEDIATE`` (the
 SQLAlchemy ``sqlite_transactions`` recipe), so two writers serialise instead of
-failing on a stale snapshot; PostgreSQL uses its default READ COMMITTED, where
-the second of two concurrent inserts of one unique key raises IntegrityError.
+failing on a stale snapshot. PostgreSQL uses its default READ COMMITTED: a
+rule that reads and then writes first locks the rows it decides on
+(``lock_chats``: ``SELECT ... FOR UPDATE`` in id order, so two requests never
+deadlock), and the unique keys stay the backstop (the second of two concurrent
+inserts of one key raises IntegrityError). One-time work at start (schema,
+CA, system profile, seed) runs under a PostgreSQL advisory lock
+(``startup_lock``), so N workers starting together bootstrap once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import (
     BigInteger,
@@ -27,11 +35,19 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 ID = String(128)
+# SQLSTATEs of a transaction the server aborted and that may simply run again.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+# pg_advisory_lock key of the one-time start-up work ("KOMANDOR" in ASCII, as an int64).
+STARTUP_LOCK_KEY = 0x4B4F4D414E444F52
 
 
 class Base(DeclarativeBase):
@@ -165,8 +181,18 @@ class Nonce(Base):
     used: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+def normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3, the driver the project ships."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1)
+                      if url.startswith("postgres://") else url)
+    if parsed.drivername != "postgresql":
+        return url
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE."""
+    url = normalize_url(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -200,3 +226,41 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
 def create_schema(engine: Engine) -> None:
     """Create the tables if missing (the emulator needs no migrations)."""
     Base.metadata.create_all(engine)
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock for one-time start-up work across processes.
+
+    Workers that start together queue here; each then re-reads what the first
+    made. SQLite needs nothing: its ``BEGIN IMMEDIATE`` already serialises.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(select(func.pg_advisory_lock(STARTUP_LOCK_KEY)))
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(select(func.pg_advisory_unlock(STARTUP_LOCK_KEY)))
+            conn.commit()
+
+
+def lock_chats(session: Session, chat_ids: Iterable[str]) -> None:
+    """Lock the chats' rows until the transaction ends, in id order (no deadlocks).
+
+    Under READ COMMITTED every later statement of the transaction then sees
+    what a concurrent writer of these chats committed before us. SQLite
+    renders no FOR UPDATE; its IMMEDIATE transactions are serial anyway.
+    """
+    ids = sorted(set(chat_ids))
+    if ids:
+        session.execute(select(ChatRow.id).where(ChatRow.id.in_(ids))
+                        .order_by(ChatRow.id).with_for_update())
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure: the database rolled back, nothing was stored."""
+    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES

@@ -3,8 +3,12 @@
 ``httpx.ASGITransport`` runs no lifespan, so the database is bootstrapped
 lazily by the first request (and eagerly by the CLI before it forks
 workers). The bootstrap itself is one transaction that inserts the single
-``server_state`` row: of two processes that race, the database lets one win
-and the loser's work rolls back, so no in-process lock decides anything.
+``server_state`` row (primary key 1) together with the CA and the system
+profile. On PostgreSQL the schema and the bootstrap run under an advisory
+lock, so workers that start together queue and the later ones find the row
+and make nothing; should two get past it anyway (SQLite, an old database),
+the primary key lets one commit and the loser's CA, system profile and seed
+roll back with it. No in-process lock decides anything.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from sqlalchemy.orm import Session
 from . import seed
 from .ca import Authority, create_authority
 from .config import EmulatorConfig
-from .db import CertificateRow, ServerState, create_schema, make_engine, make_sessionmaker
+from .db import (
+    CertificateRow,
+    ServerState,
+    create_schema,
+    make_engine,
+    make_sessionmaker,
+    startup_lock,
+)
 from .failures import unauthorized
 from .rules import is_active, now_ms
 from .tokens import TokenClaims, read_token
@@ -44,13 +55,16 @@ class Emulator:
         with self._ready_lock:
             if self._ready:
                 return
-            create_schema(self.engine)
-            try:
-                with self.transaction() as session:
-                    if session.get(ServerState, 1) is None:
-                        bootstrap(session, self.config)
-            except IntegrityError:
-                pass  # another process bootstrapped the same database first
+            with startup_lock(self.engine):
+                create_schema(self.engine)
+                try:
+                    with self.transaction() as session:
+                        if session.get(ServerState, 1) is None:
+                            bootstrap(session, self.config)
+                except IntegrityError:
+                    pass  # another process bootstrapped the same database first
+            with self.transaction() as session:
+                server_state(session)  # whoever won, the row is there now
             self._ready = True
 
     @contextmanager

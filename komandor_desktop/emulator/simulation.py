@@ -6,8 +6,11 @@ key exports it to the chat's ``waitList`` certificates through the same
 encrypted message into ``sync`` chats that have been quiet for a while. They
 never create a chat's first key, and offline contacts never act, so a chat
 that waits for an offline contact stays ``wait``. All state is in the
-database: with several workers each runs the loop, and the unique keys make
-duplicate exports a harmless 409 for the slower one.
+database: with several workers each runs the loop. Each chat is acted on in
+its own transaction that first locks the chat's row (``lock_chats``), so the
+worker that comes second waits, then sees the first one's exports and message
+and does nothing: no double exports, no double messages. The unique keys stay
+the backstop (a harmless 409 for the slower one).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .db import CertificateRow, Member, Message, Profile
+from .db import CertificateRow, Member, Message, Profile, lock_chats
 from .failures import HttpFailure
 from .keys import Entry, register
 from .keytools import export_signed, import_own, private_key_of
@@ -81,6 +84,7 @@ def _chats_with_actors(session: Session) -> list[str]:
 
 
 def _act(session: Session, chat_id: str, quiet_ms: int) -> int:
+    lock_chats(session, [chat_id])  # another worker's step on this chat finishes first
     facts = load_facts(session, [chat_id]).get(chat_id)
     if facts is None or facts.record is None:
         return 0  # never a chat's first key
