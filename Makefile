@@ -39,6 +39,9 @@ lint: $(TSTAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+bench: $(TSTAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
 emulator: $(STAMP)
 	$(VENV)/bin/komandor-emulator --seed demo --simulate
 

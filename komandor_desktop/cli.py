@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="crypto profile of the demo world")
     p.add_argument("--screenshot", type=Path, metavar="FILE",
                    help="with --demo: render the window after the first sync to FILE and exit")
-    p.add_argument("-v", "--verbose", action="store_true", help="log more to standard error")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log more to standard error (-v: what sync does, -vv: debug)")
     sub = p.add_subparsers(dest="command")
     lg = sub.add_parser("login", help="activate this home with a phone and a code")
     lg.add_argument("--server", required=True, help="server URL (https, or http on loopback)")
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``komandor-desktop`` and ``python -m komandor_desktop``."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    levels = {0: logging.WARNING, 1: logging.INFO}
+    logging.basicConfig(level=levels.get(args.verbose, logging.DEBUG),
                         stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     home = (args.home or default_home()).expanduser()
     if args.command is None:

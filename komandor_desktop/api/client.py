@@ -9,6 +9,7 @@ retries (``retry``), and one re-sign-in on a 401.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
@@ -22,8 +23,10 @@ from ..protocol.models import ConfirmData
 from . import requests as rq
 from .retry import RETRYABLE_TRANSPORT_ERRORS, RetryPolicy
 
+OFF_LOOP_BYTES = 256 * 1024  # bodies larger than this are parsed in a worker thread
 Reauth = Callable[["ApiClient"], Awaitable[str]]
 OnRetry = Callable[[str, float], None]
+log = logging.getLogger(__name__)
 
 
 class ApiClient:
@@ -94,7 +97,9 @@ class ApiClient:
     # -- the API -----------------------------------------------------------
 
     async def get_chats(self, phones: Sequence[str] = ()) -> ChatsSnapshot:
-        return rq.parse_get_chats(await self._call(rq.build_get_chats(phones)))
+        data = await self._call(rq.build_get_chats(phones))
+        # validating thousands of chats takes long enough to freeze a window: not on the loop
+        return await asyncio.to_thread(rq.parse_get_chats, data)
 
     async def register_keys(self, entries: Sequence[KeyExport]) -> int:
         """Registers exports; returns how many keys were new (``registered``)."""
@@ -212,6 +217,12 @@ class ApiClient:
             headers=headers,
         ) as response:
             body = await self._read_capped(response)
+        # never the headers or the body: they carry the token, keys and messages
+        log.debug("%s %s -> %d (%d bytes)", request.method, request.path,
+                  response.status_code, len(body))
+        if len(body) > OFF_LOOP_BYTES:  # decoding megabytes of JSON would stall the loop
+            return await asyncio.to_thread(parse_envelope, response.status_code, body,
+                                           response.headers)
         return parse_envelope(response.status_code, body, response.headers)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,8 +36,9 @@ from komandor_desktop.protocol.models import (
     TokenRequest,
 )
 
-from . import accounts, apidoc, keys, views
+from . import accounts, apidoc, faults, keys, views
 from .config import EmulatorConfig
+from .db import is_transient
 from .failures import HttpFailure, bad_request, unauthorized
 from .service import Emulator, authenticate, authority, server_state
 from .simulation import run_simulation
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 RETRIES = 3
+TRANSIENT_RETRIES = 3
 
 
 def create_app(config: EmulatorConfig) -> FastAPI:
@@ -72,6 +74,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     _install_chat_routes(app, emulator)
     _install_auth_routes(app, emulator)
     apidoc.install_openapi(app)
+    faults.install(app, config.faults)  # no-op without a spec
     return app
 
 
@@ -130,6 +133,8 @@ async def _json(request: Request) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise bad_request("the body is not JSON") from None
+    except RecursionError:  # "[[[[..." past the parser's depth limit: not a 500
+        raise bad_request("the body is nested too deeply") from None
 
 
 def _model(model: type[M], data: Any) -> M:
@@ -144,16 +149,23 @@ def run(emulator: Emulator, work: Callable[[Session], T], retries: int = 1) -> T
 
     A retry is for work that makes shared rows (a placeholder for a number,
     a personal chat) which another worker may have made at the same moment.
+    A transaction the database itself aborted (deadlock, serialization
+    failure) stored nothing, so it is always run again, up to TRANSIENT_RETRIES.
     """
     emulator.ensure_ready()
-    for attempt in range(retries):
+    conflicts = transients = 0
+    while True:
         try:
             with emulator.transaction() as session:
                 return work(session)
         except IntegrityError:
-            if attempt + 1 >= retries:
+            conflicts += 1
+            if conflicts >= retries:
                 raise
-    raise AssertionError("unreachable")
+        except DBAPIError as exc:
+            transients += 1
+            if not is_transient(exc) or transients > TRANSIENT_RETRIES:
+                raise
 
 
 def _install_chat_routes(app: FastAPI, emulator: Emulator) -> None:

@@ -4,10 +4,16 @@ Rule 1 (the token) is the caller's. ``parse_entries`` is rule 2;
 ``register`` runs rules 3 to 9 inside the caller's transaction. The first rule
 that any entry breaks decides the answer and ``details`` names every entry
 that breaks it. Nothing is written before every check has passed, and a
-chat's first key inserts the chat's single ``chat_key_records`` row: of two
-concurrent creations the database lets exactly one commit (SQLite serialises
-the transactions, then the loser sees the record; PostgreSQL raises
-IntegrityError on the unique key), and the loser answers 409.
+chat's first key inserts the chat's single ``chat_key_records`` row.
+
+Concurrency is the database's business, never a lock in this process: the
+request's chat rows are locked first (``SELECT ... FOR UPDATE`` in id order on
+PostgreSQL; SQLite's IMMEDIATE transactions are serial), so the facts rule 7
+reads cannot change before our insert commits, and a loser sees the winner's
+keys and answers 409 naming every chat it lost, in one answer. The primary
+key of ``chat_key_records`` and the unique ``key_exports(chat_id, cid)`` stay
+the backstop: an insert that still collides is a 409 too. Inserts go in
+(chat, cid) order, so two requests cannot deadlock on them.
 """
 
 from __future__ import annotations
@@ -16,13 +22,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from komandor_desktop.protocol import b64decode
 
 from .ca import new_id
-from .db import CertificateRow, ChatKeyRecord, KeyExport
+from .db import CertificateRow, ChatKeyRecord, KeyExport, lock_chats
 from .failures import HttpFailure, bad_request
 from .keytools import verify_with
 from .rules import ChatFacts, load_facts, now_ms
@@ -102,8 +109,9 @@ def _text_or_none(value: Any) -> str | None:
 def register(session: Session, uploader: CertificateRow, entries: list[Entry]) -> int:
     """Rules 3-9 for an uploader (its current certificate); returns how many keys are new."""
     by_chat: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: (e.chat_id, e.cid)):
         by_chat[entry.chat_id].append(entry)
+    lock_chats(session, by_chat)
     facts = load_facts(session, by_chat)
     _refuse(404, "chat_not_found", "unknown chat",
             [e for e in entries if e.chat_id not in facts])
@@ -154,25 +162,39 @@ def _check_conflicts(facts: dict[str, ChatFacts], by_chat: dict[str, list[Entry]
 
 def _insert(session: Session, facts: dict[str, ChatFacts], fresh: list[Entry],
             uploader: CertificateRow) -> None:
-    """Rule 8: one transaction; the unique keys turn a lost race into 409."""
+    """Rule 8: one transaction; the unique keys turn a lost race into 409.
+
+    Bulk Core inserts (one statement per table, not one ORM object per row):
+    a registration of 1,000 keys is a hot path. The records go in under a
+    savepoint so that a lost race can be narrowed to the chats that lost it.
+    """
     stamp = now_ms()
-    for chat_id in dict.fromkeys(e.chat_id for e in fresh):
-        if facts[chat_id].record is not None:
-            continue
-        session.add(ChatKeyRecord(chat_id=chat_id, key_id=new_id("key"),
-                                  creator_pid=uploader.pid, created_at=stamp))
-        _flush_or_conflict(session, [e for e in fresh if e.chat_id == chat_id])
-    for entry in fresh:
-        session.add(KeyExport(chat_id=entry.chat_id, cid=entry.cid, key=entry.key,
-                              signer_pid=uploader.pid, signer_cid=uploader.cid,
-                              sign=entry.sign, created_at=stamp))
-    _flush_or_conflict(session, fresh)
+    created = [c for c in dict.fromkeys(e.chat_id for e in fresh) if facts[c].record is None]
+    if created:
+        try:
+            with session.begin_nested():
+                session.execute(insert(ChatKeyRecord), [
+                    {"chat_id": c, "key_id": new_id("key"), "creator_pid": uploader.pid,
+                     "created_at": stamp} for c in created])
+        except IntegrityError:
+            _lost_race(session, created, fresh)
+    rows = [{"chat_id": e.chat_id, "cid": e.cid, "key": e.key, "signer_pid": uploader.pid,
+             "signer_cid": uploader.cid, "sign": e.sign, "created_at": stamp} for e in fresh]
+    if rows:
+        try:
+            with session.begin_nested():
+                session.execute(insert(KeyExport), rows)
+        except IntegrityError:
+            raise _conflict(fresh) from None
 
 
-def _flush_or_conflict(session: Session, entries: list[Entry]) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        raise HttpFailure(409, "key_conflict", "another registration of this chat won the race",
-                          [e.detail("key_conflict") for e in entries]) from None
+def _lost_race(session: Session, created: list[str], fresh: list[Entry]) -> None:
+    """409 naming the entries of the chats another registration keyed first."""
+    taken = set(session.scalars(
+        select(ChatKeyRecord.chat_id).where(ChatKeyRecord.chat_id.in_(created))))
+    raise _conflict([e for e in fresh if e.chat_id in taken] or fresh) from None
 
+
+def _conflict(entries: list[Entry]) -> HttpFailure:
+    return HttpFailure(409, "key_conflict", "another registration of this chat won the race",
+                       [e.detail("key_conflict") for e in entries])

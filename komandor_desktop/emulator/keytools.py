@@ -35,11 +35,11 @@ def can_receive_pem(pem: str) -> bool:
 
 def verify_with(pem: str, data: bytes, signature: bytes) -> bool:
     """§5.3 signature check with a certificate; False for anything unusable."""
-    try:
-        cert = crypto.load_certificate(pem)
+    try:  # the parsed certificate (and its public key) is cached per PEM text
+        public_key = crypto.parse_certificate(pem).public_key
     except CryptoError:
         return False
-    return crypto.verify(cert, data, signature)
+    return public_key is not None and crypto.verify(public_key, data, signature)
 
 
 def to_domain(cert: CertificateRow) -> Certificate:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,19 +77,26 @@ class ChatFacts:
         return [c for c in self.targets() if c.cid not in self.exports]
 
 
+def _rows(session: Session, entity: type[Any], *where: Any,
+          order_by: tuple[Any, ...] = ()) -> list[Any]:
+    """Plain rows of an entity's table, read with the same attribute names.
+
+    The facts are read-only, and listing thousands of chats would otherwise
+    build (and track) tens of thousands of ORM objects: N x the cost of the query.
+    """
+    table = entity.__table__
+    return list(session.execute(select(table).where(*where).order_by(*order_by)).all())
+
+
 def active_certificates(session: Session, pids: Iterable[str],
                         at_ms: int) -> dict[str, list[CertificateRow]]:
-    """Active certificates of the given profiles, oldest first."""
+    """Active certificates of the given profiles, oldest first (read-only rows)."""
     wanted = list(set(pids))
     found: dict[str, list[CertificateRow]] = defaultdict(list)
     if not wanted:
         return found
-    rows = session.scalars(
-        select(CertificateRow)
-        .where(CertificateRow.pid.in_(wanted))
-        .order_by(CertificateRow.created_at, CertificateRow.cid)
-    )
-    for cert in rows:
+    for cert in _rows(session, CertificateRow, CertificateRow.pid.in_(wanted),
+                      order_by=(CertificateRow.created_at, CertificateRow.cid)):
         if is_active(cert, at_ms):
             found[cert.pid].append(cert)
     return found
@@ -96,23 +104,21 @@ def active_certificates(session: Session, pids: Iterable[str],
 
 def load_facts(session: Session, chat_ids: Iterable[str],
                at_ms: int | None = None) -> dict[str, ChatFacts]:
-    """The facts of the given chats (unknown ids are simply absent)."""
+    """The facts of the given chats (unknown ids are simply absent), as read-only rows."""
     ids = list(dict.fromkeys(chat_ids))
     if not ids:
         return {}
     at_ms = now_ms() if at_ms is None else at_ms
-    chats = session.scalars(select(ChatRow).where(ChatRow.id.in_(ids)))
-    facts = {c.id: ChatFacts(c) for c in chats}
-    for member in session.scalars(
-        select(Member).where(Member.chat_id.in_(ids)).order_by(Member.joined_at, Member.pid)
-    ):
+    facts = {c.id: ChatFacts(c) for c in _rows(session, ChatRow, ChatRow.id.in_(ids))}
+    for member in _rows(session, Member, Member.chat_id.in_(ids),
+                        order_by=(Member.joined_at, Member.pid)):
         facts[member.chat_id].members.append(member)
     certs = active_certificates(session, (m.pid for f in facts.values() for m in f.members), at_ms)
     for fact in facts.values():
         fact.certs = {pid: certs.get(pid, []) for pid in fact.member_pids}
-    for record in session.scalars(select(ChatKeyRecord).where(ChatKeyRecord.chat_id.in_(ids))):
+    for record in _rows(session, ChatKeyRecord, ChatKeyRecord.chat_id.in_(ids)):
         facts[record.chat_id].record = record
-    for export in session.scalars(select(KeyExport).where(KeyExport.chat_id.in_(ids))):
+    for export in _rows(session, KeyExport, KeyExport.chat_id.in_(ids)):
         facts[export.chat_id].exports[export.cid] = export
     return facts
 

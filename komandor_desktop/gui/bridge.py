@@ -78,6 +78,8 @@ class SyncBridge(QObject):
         self._views = views
         self._clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self._tasks: set[asyncio.Task[None]] = set()
+        self._build: asyncio.Future[None] | None = None  # views built in a worker thread
+        self._views_stale = False  # asked for again while a build runs
         self._running = False
         self._again: list[str] | None = None  # phones of a merged follow-up pass
         self._failures = 0
@@ -144,17 +146,19 @@ class SyncBridge(QObject):
         return self.request_sync(phones)
 
     async def _pass(self, phones: list[str]) -> None:
+        finished = False  # a successful pass shows its views before syncFinished
         try:
-            await self._run_engine(phones)
+            finished = await self._run_engine(phones)
         finally:
             self._running = False
             self.busyChanged.emit(False)
-            self.refresh_views()
+            if not finished:
+                await self.refresh_views_async()
             again, self._again = self._again, None
             if again is not None:
                 self.request_sync(again)
 
-    async def _run_engine(self, phones: list[str]) -> None:
+    async def _run_engine(self, phones: list[str]) -> bool:
         assert self._engine is not None
         try:
             if phones:
@@ -175,7 +179,10 @@ class SyncBridge(QObject):
             self.error.emit(f"{type(exc).__name__}: {exc}")
         else:
             self._failures = 0
+            await self.refresh_views_async()
             self.syncFinished.emit(self._clock_ms())
+            return True
+        return False
 
     def _went_offline(self, message: str) -> None:
         delay = BACKOFF_SECONDS[min(self._failures, len(BACKOFF_SECONDS) - 1)]
@@ -195,6 +202,39 @@ class SyncBridge(QObject):
             return
         self.viewsChanged.emit(list(views))
 
+    async def refresh_views_async(self) -> None:
+        """``refresh_views`` with the views built in a worker thread; returns once shown.
+
+        Reading thousands of chats and checking their keys takes hundreds of
+        milliseconds: on the event loop that would freeze the window. Requests
+        made while a build runs are merged into one more build after it.
+        """
+        if self._views is None:
+            return
+        self._views_stale = True
+        if self._build is None or self._build.done():
+            self._build = asyncio.ensure_future(self._build_views())
+            self._tasks.add(self._build)
+            self._build.add_done_callback(self._tasks.discard)
+        await asyncio.shield(self._build)
+
+    async def _build_views(self) -> None:
+        assert self._views is not None
+        while self._views_stale:
+            self._views_stale = False
+            try:
+                views = await asyncio.to_thread(self._views)
+            except Exception as exc:
+                log.exception("building the chat views failed")
+                self.error.emit(f"{type(exc).__name__}: {exc}")
+                return
+            self.viewsChanged.emit(list(views))
+
+    def _refresh_views_soon(self) -> None:
+        task = asyncio.ensure_future(self.refresh_views_async())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # -- engine events ------------------------------------------------------
 
     def listener(self, event: Any) -> None:
@@ -213,7 +253,7 @@ class SyncBridge(QObject):
             delay = float(getattr(event, "delay", 0) or 0)
             self.offline.emit(str(getattr(event, "message", "") or ""), math.ceil(delay))
         elif kind == "refreshed" or (kind == "done" and not self._running):
-            self.refresh_views()
+            self._refresh_views_soon()
         elif self._running:
             return
         elif kind == "error":

@@ -142,19 +142,22 @@ class ChatListModel(QAbstractListModel):
         """Apply a new list of views in place with the fewest signals.
 
         Rows whose chat vanished are removed (contiguous runs in one signal),
-        rows whose view changed get ``dataChanged``, new chats are appended.
+        the rows whose view changed get one ``dataChanged`` over their span,
+        new chats are appended.
         Row order is arrival order; the section model sorts.
         """
         incoming = {v.id: v for v in views}
         if len(incoming) != len(views):
             raise ValueError("duplicate chat ids in views")
         self._remove_missing(incoming)
+        changed = []
         for row, old in enumerate(self._views):
             new = incoming[old.id]
             if new != old:
                 self._views[row] = new
-                idx = self.index(row, 0)
-                self.dataChanged.emit(idx, idx, [])
+                changed.append(row)
+        if changed:  # one signal for the span: each one makes the section model re-sort
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], 0), [])
         fresh = [v for v in views if v.id not in self._rows]
         if fresh:
             first = len(self._views)

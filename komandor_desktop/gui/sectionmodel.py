@@ -241,10 +241,11 @@ class SectionTreeModel(QAbstractItemModel):
         """dataChanged for changed chats and for headers whose numbers changed."""
         for row, node in enumerate(self._nodes):
             parent = self.createIndex(row, 0, _TOP)
-            for child, chat_id in enumerate(node.ids):
-                if old_views.get(chat_id, self._views[chat_id]) != self._views[chat_id]:
-                    idx = self.index(child, 0, parent)
-                    self.dataChanged.emit(idx, idx, [])
+            changed = [child for child, chat_id in enumerate(node.ids)
+                       if old_views.get(chat_id, self._views[chat_id]) != self._views[chat_id]]
+            if changed:  # one signal per section: thousands of rows change in one sync
+                self.dataChanged.emit(self.index(changed[0], 0, parent),
+                                      self.index(changed[-1], 0, parent), [])
             section = self._views[node.ids[0]].section if node.ids else node.section
             count = len(node.ids)
             unread = sum(self._views[c].unread for c in node.ids)

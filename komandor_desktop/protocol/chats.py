@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -61,16 +62,40 @@ def parse_chats(data: Any) -> ChatsSnapshot:
         raise ProtocolError(f"the chat list is not a JSON array but {type(data).__name__}")
     ids = [_readable_id(obj) for obj in data]
     _refuse_duplicates(ids)
-    raw = {chat_id: _dump(obj) for chat_id, obj in zip(ids, data, strict=True) if chat_id}
+    dumps = [_dump(obj) for obj in data]
+    raw = {chat_id: text for chat_id, (text, _) in zip(ids, dumps, strict=True) if chat_id}
     certs: dict[str, str] = {}
     chats: list[Chat] = []
     errors: list[ChatError] = []
+    previous, parsed = _parsed.last, {}
     for index, (chat_id, obj) in enumerate(zip(ids, data, strict=True)):
-        try:
-            chats.append(_to_chat(obj, certs))
-        except _ChatInvalid as exc:
-            errors.append(ChatError(chat_id=chat_id, index=index, message=str(exc)))
+        text, problem = dumps[index]
+        chat = previous.get(text) if problem is None else None
+        if chat is None:
+            try:
+                if problem is not None:
+                    raise _ChatInvalid(problem)
+                chat = _to_chat(obj, certs)
+            except _ChatInvalid as exc:
+                errors.append(ChatError(chat_id=chat_id, index=index, message=str(exc)))
+                continue
+        parsed[text] = chat
+        chats.append(chat)
+    _parsed.last = parsed
     return ChatsSnapshot(chats=tuple(chats), errors=tuple(errors), raw=raw)
+
+
+class _parsed:  # noqa: N801 - a namespace, not a type
+    """The valid chats of the last response, by their canonical JSON text.
+
+    A chat is a pure function of its JSON object, so an object whose text is
+    unchanged since the last response gets the same immutable ``Chat`` back
+    without being validated again: a refresh of 10,000 chats of which 1%
+    changed validates 100. Only the last response is kept (no growth), and
+    handing back the *same* object lets the store skip it by identity.
+    """
+
+    last: dict[str, Chat] = {}
 
 
 def _readable_id(obj: Any) -> str | None:
@@ -97,12 +122,30 @@ def _refuse_duplicates(ids: list[str | None]) -> None:
         first[chat_id] = index
 
 
-def _dump(obj: Any) -> str:
-    """The chat as canonical JSON text for the inspector (keys sorted)."""
+def _dump(obj: Any) -> tuple[str, str | None]:
+    """The chat as canonical JSON text for the inspector (keys sorted), and what is
+    wrong with it as a whole, if anything.
+
+    A lone surrogate (JSON allows ``"\\ud800"``) is no Unicode text: it cannot be
+    UTF-8 encoded, so SQLite, files and logs would raise on it. Such a chat is
+    skipped, wherever the surrogate is (an ignored field included: checking every
+    string once here is cheaper than per field), and its text is kept with the
+    surrogate escaped. Nesting too deep to re-encode is skipped likewise.
+    """
     try:
-        return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    except RecursionError:
+        return "null", "the chat object is nested too deeply"
     except (TypeError, ValueError):  # not JSON-born data (only from Python callers)
-        return repr(obj)
+        return repr(obj), None
+    if text.isascii():
+        return text, None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(obj, ensure_ascii=True, sort_keys=True),
+                "a string is not valid Unicode (a lone surrogate)")
+    return text, None
 
 
 # --- one chat -------------------------------------------------------------------------
@@ -240,8 +283,12 @@ def _chat_key(wire: ChatKeyWire, certs: dict[str, str]) -> ChatKey:
 # --- back to the wire -----------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _certificate_wire(pem: str) -> str:
-    """What a server sends for ``pem``: base64 of it, or the raw text it could not decode."""
+    """What a server sends for ``pem``: base64 of it, or the raw text it could not decode.
+
+    Cached: a listing sends each member's certificate once per chat it is in.
+    """
     try:
         decode_certificate(pem)
     except ValueError:

@@ -9,12 +9,14 @@ again (section 6.1), so the store always ends on the server's word.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..domain import Chat, ChatState, ChatStatus, Reason
 from ..errors import TransportError, Unauthorized
+from .crashpoints import crashpoint
 from .events import EventKind, SyncEvent, SyncReport
 from .keyring import KeyRing
 from .planner import Action, CreateKey, ExportKey, Skip, own_certificate, plan
@@ -22,6 +24,7 @@ from .sender import Sender
 from .states import ERROR_REASONS, final_states
 
 Listener = Callable[[SyncEvent], None]
+log = logging.getLogger(__name__)
 
 
 def _now_ms() -> int:
@@ -90,46 +93,67 @@ class SyncEngine:
         registered = rounds = 0
         refused: dict[str, str] = {}
         chats = await self.refresh(phones)
-        actions = self._plan(chats, refused)
+        actions = await asyncio.to_thread(self._plan, chats, refused)
         while rounds < max_rounds:
             rounds += 1
             batch = await self._sender.prepare(actions)
             if batch.empty:
                 break
             n, conflicted = await self._sender.send(batch, refused)
+            log.info("round %d: sent %d key export(s) for %d chat(s); %d new, conflict: %s",
+                     rounds, batch.total, len(batch.by_chat), n, conflicted)
             registered += n
             chats = await self.refresh(())
-            actions = self._plan(chats, refused)
+            actions = await asyncio.to_thread(self._plan, chats, refused)
             if n == 0 and not conflicted:
                 break
-        states = final_states(actions, self.keyring, refused, now_ms=_now_ms())
+        # key checks and imports (crypto per chat) off the event loop that drives the window
+        states = await asyncio.to_thread(final_states, actions, self.keyring, refused,
+                                         now_ms=_now_ms())
         await asyncio.to_thread(self.store.set_states, states.values())
-        return self._report(registered, rounds, chats, states)
+        report = self._report(registered, rounds, chats, states)
+        log.info("sync done: %d key(s) registered in %d round(s); %s; %d chat(s) with errors",
+                 registered, rounds, report.status, len(report.errors))
+        for error in report.errors:
+            log.info("chat %s: %s", error["chatId"], error["error"])
+        return report
 
     async def refresh(self, phones: Sequence[str] = ()) -> list[Chat]:
         """Fetch the chats, store them in one transaction, settle the outbox."""
         snapshot = await self.client.get_chats(phones)
         changed = await asyncio.to_thread(self.store.refresh, snapshot, now_ms=_now_ms())
         chats = list(snapshot.chats)
-        self._settle_outbox({c.id: c for c in chats}, {e.chat_id for e in snapshot.errors})
+        crashpoint("refreshed")  # a test hook (crashpoints.py); nothing when unset
+        log.info("refreshed: %d chat(s), %d skipped as invalid, %d changed in the store",
+                 len(chats), len(snapshot.errors), len(changed))
+        for error in snapshot.errors:
+            log.debug("invalid chat %s (#%d): %s", error.chat_id, error.index, error.message)
+        await asyncio.to_thread(self._settle_outbox, {c.id: c for c in chats},
+                                {e.chat_id for e in snapshot.errors})
         self.keyring.forget({c.id for c in chats})
         self._emit(SyncEvent(EventKind.REFRESHED, changed=frozenset(changed)))
         return chats
 
     def _settle_outbox(self, by_id: dict[str, Chat], invalid: set[str | None]) -> None:
         """Clear outbox entries whose fate is known (PROTOCOL.md §4, the outbox)."""
+        settled = []
         for entry in self.store.outbox_all():
             chat = by_id.get(entry.chat_id)
             if entry.chat_id in invalid:
                 continue  # the server's copy is unreadable: keep ours, decide later
             if (entry.own_cid != self.identity.cid or chat is None or chat.chat_key is not None
                     or chat.status is not ChatStatus.NEW):
-                self.store.outbox_clear(entry.chat_id)
+                settled.append(entry.chat_id)
+        self.store.outbox_clear_many(settled)  # one transaction, not one per chat
 
     def _plan(self, chats: list[Chat], refused: dict[str, str]) -> list[Action]:
         outbox = {e.chat_id: e for e in self.store.outbox_all()}
         actions = plan(chats, identity=self.identity, trust_anchor=self.trust_anchor,
                        outbox=outbox, own=self.own)
+        for action in actions:
+            for bad in action.rejected:
+                log.info("chat %s: certificate %s of %s refused: %s", action.chat.id,
+                         bad.certificate.cid, bad.certificate.pid, bad.reason.value)
         return [Skip(a.chat, Reason.REGISTRATION_REFUSED, refused[a.chat.id])
                 if isinstance(a, CreateKey | ExportKey) and a.chat.id in refused else a
                 for a in actions]

@@ -15,6 +15,7 @@ from typing import Any
 from .. import crypto
 from ..domain import Certificate, Identity, KeyExport, OutboxEntry
 from ..errors import ApiError, BadRequest, Conflict
+from .crashpoints import crashpoint, during
 from .events import EventKind, SyncEvent
 from .keyring import KeyRing
 from .planner import Action, CreateKey, ExportKey
@@ -42,6 +43,9 @@ def _exports(key: bytes, chat_id: str, targets: Iterable[Certificate],
         blob = crypto.export_key(key, chat_id, cert)
         out.append(KeyExport(chat_id, cert.cid, cert.pid, blob, crypto.sign(private_key, blob)))
     return out
+
+
+CHATS_PER_STEP = 32  # chats per worker-thread step and outbox transaction
 
 
 class Sender:
@@ -73,19 +77,40 @@ class Sender:
         total = sum(len(a.targets) for a in work)
         batch = Batch()
         done = 0
-        for action in work:
-            entries = await asyncio.to_thread(self._entries_for, action)
-            if entries:
-                batch.by_chat[action.chat.id] = entries
-            done += len(action.targets)
+        for start in range(0, len(work), CHATS_PER_STEP):
+            step = work[start:start + CHATS_PER_STEP]
+            made = await asyncio.to_thread(self._entries_for_step, step)
+            for action, entries in zip(step, made, strict=True):
+                if entries:
+                    batch.by_chat[action.chat.id] = entries
+                done += len(action.targets)
             self._emit(SyncEvent(EventKind.PROGRESS, done=done, total=total * 2))
         return batch
 
-    def _entries_for(self, action: CreateKey | ExportKey) -> list[KeyExport]:
+    def _entries_for_step(self, step: Sequence[CreateKey | ExportKey]) -> list[list[KeyExport]]:
+        """One worker-thread step: the exports of a few chats, then their outbox
+        entries in one transaction (one per chat would cost more than the crypto)."""
+        made: list[list[KeyExport]] = []
+        pending: list[OutboxEntry] = []
+        for action in step:
+            entries, entry = self._entries_for(action)
+            made.append(entries)
+            if entry is not None:
+                pending.append(entry)
+        self._store.outbox_put_many(pending)
+        for _ in pending:
+            crashpoint("outbox-written")
+        return made
+
+    def _entries_for(self, action: CreateKey | ExportKey
+                     ) -> tuple[list[KeyExport], OutboxEntry | None]:
+        """The entries of one chat and, for a creation, its outbox entry (not yet stored)."""
         chat_id = action.chat.id
         if isinstance(action, ExportKey):
             key = self._keyring.key(action.chat)
-            return [] if key is None else _exports(key, chat_id, action.targets, self._private_key)
+            if key is None:
+                return [], None
+            return _exports(key, chat_id, action.targets, self._private_key), None
         if action.outbox is not None:
             key = self._keyring.import_own_export(chat_id, action.outbox.own_export)
             kept = {e.cid: e for e in action.outbox.exports}
@@ -95,10 +120,10 @@ class Sender:
         else:
             key = crypto.new_chat_key()
             entries = _exports(key, chat_id, action.targets, self._private_key)
+        crashpoint("keys-made")
         own = next(e for e in entries if e.cid == self._identity.cid)
-        self._store.outbox_put(OutboxEntry(chat_id, self._identity.cid, own.key, tuple(entries),
-                                           int(time.time() * 1000)))
-        return entries
+        return entries, OutboxEntry(chat_id, self._identity.cid, own.key, tuple(entries),
+                                    int(time.time() * 1000))
 
     def _requests(self, batch: Batch) -> list[list[str]]:
         """Chat ids per request: whole chats, up to batch_size entries each."""
@@ -127,7 +152,8 @@ class Sender:
             while pending:
                 entries = [e for c in pending for e in batch.by_chat[c]]
                 try:
-                    registered += await self._client.register_keys(entries)
+                    registered += await during("post", self._client.register_keys(entries))
+                    crashpoint("posted")
                 except Conflict as exc:
                     conflicted = True
                     for chat_id in _named_chats(exc, pending):
