@@ -222,3 +222,24 @@ def test_login_dialog_signs_in_against_the_emulator(tmp_path: Path, loop: qasync
     with qtbot.waitSignal(dialog.accepted, timeout=30_000):
         dialog.submit()
     assert Profile.exists(home)
+
+
+def test_offline_state_then_recovery_on_retry(demo: dict[str, Any], qtbot: Any) -> None:
+    window, bridge, wire = demo["window"], demo["bridge"], demo["wire"]
+    wire.drop = lambda request: True  # the server is unreachable
+    # retry events of the HTTP client come first (delay 0 with the tests' instant
+    # policy); then the pass gives up and the bridge schedules its own retry
+    with qtbot.waitSignal(bridge.offline, timeout=60_000,
+                          check_params_cb=lambda message, seconds: seconds > 0) as blocker:
+        bridge.request_sync()
+    message, seconds = blocker.args
+    assert "dropped by the test" in message
+    assert window.status.state == "offline"
+    assert window.status.label.text().startswith("Нет связи с сервером. Повтор через")
+    assert window.status.retry.isVisible()
+    assert all(v.name for v in window.model.views())  # the list stays as it was
+    wire.drop = None
+    with qtbot.waitSignal(bridge.syncFinished, timeout=60_000):
+        window.status.retry.click()
+    assert window.status.state != "offline"
+    assert window.status.label.text().startswith("Ключи синхронизированы")
