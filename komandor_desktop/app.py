@@ -181,9 +181,21 @@ class Runner:
             languages=self.languages, user_name=ident.name or ident.phone,
             inspector_data=lambda cid: session.inspector_data(cid, current_language()))
         attach_tray(self.window)
+        settings = self.window.settings
+        if settings is None or settings.value("window/geometry") is None:
+            self._first_size()
         self.window.show()
         self.bridge.refresh_views()
         self.bridge.start()
+
+    def _first_size(self) -> None:
+        """A first run opens at a comfortable size, never larger than the screen."""
+        width, height = 1180, 780
+        screen = self.window.screen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width() - 40), min(height, free.height() - 60)
+        self.window.resize(max(width, 640), max(height, 420))
 
     async def _render(self, path: Path) -> int:
         """Wait for the first sync to end, then render the window to ``path``.
