@@ -29,18 +29,6 @@ from komandor_desktop.gui.mainwindow import MainWindow
 
 
 @pytest.fixture
-def loop(qapp) -> Iterator[qasync.QEventLoop]:  # type: ignore[no-untyped-def]
-    """A qasync loop marked as running on top of pytest-qt's app (ARCHITECTURE.md)."""
-    event_loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-    asyncio.events._set_running_loop(None)
-    asyncio.set_event_loop(None)
-    event_loop.close()
-
-
-@pytest.fixture
 def demo(tmp_path: Path, loop: qasync.QEventLoop, qtbot: Any) -> Iterator[dict[str, Any]]:
     languages = i18n.LanguageSwitch()
     languages.set_language("ru")

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import qasync
 
 from komandor_desktop import errors
 from komandor_desktop.gui.bridge import BACKOFF_SECONDS, SyncBridge
 from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.gui.dialogs import LoginDialog
-
-
-@pytest.fixture
-def loop(qapp) -> Iterator[qasync.QEventLoop]:  # type: ignore[no-untyped-def]
-    """A qasync loop marked as running on top of pytest-qt's app (ARCHITECTURE.md)."""
-    event_loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    # loop.stop() would call app.exit(), which makes every later QEventLoop.exec()
-    # (qtbot's waits) return at once; mark the loop stopped without quitting the app.
-    event_loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-    asyncio.events._set_running_loop(None)
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 @dataclass(frozen=True)
