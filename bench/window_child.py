@@ -5,8 +5,9 @@ fresh one, so every run of the window benchmarks is a child of ``bench.window``.
 Prints one JSON line with the figure. Modes:
 
 - ``window``: the real MainWindow, empty and painted first; then the store is
-  read, views built (``Session.views``'s path) and set, until the chat tree's
-  viewport has painted: seconds.
+  read, views built (``Session.list_views``'s path) and set, until the chat
+  tree's viewport has painted, the previews of the painted rows decrypted
+  (``Session.preview``'s path): seconds.
 - ``baseline``: a bare QListView over a QStandardItemModel, empty and painted
   first; then the same 10,000 display strings are read with sqlite3, put in
   the model, until the viewport has painted: seconds.
@@ -66,8 +67,14 @@ class _PaintWatch(QObject):
                 raise TimeoutError("no paint")
 
 
-def _views_source(store_path: Path, home: Path) -> Callable[[], list[Any]]:
-    """What ``Session.views`` does: store read, key checks, views in the window's order."""
+def _views_source(store_path: Path, home: Path,
+                  ) -> tuple[Callable[[], list[Any]], Callable[[str], str | None]]:
+    """What ``Session.list_views`` and ``Session.preview`` do (the window's path).
+
+    The list: the light store read and views in the window's order, previews
+    pending; the previews: one full chat read, its key check and decryption,
+    asked by the window for the rows it paints.
+    """
     profile = Profile.load(home, PASSPHRASE)
     identity = profile.identity
     keyring = KeyRing(pid=identity.pid, cid=identity.cid, private_key=profile.private_key,
@@ -76,14 +83,18 @@ def _views_source(store_path: Path, home: Path) -> Callable[[], list[Any]]:
     store = Store(store_path)
 
     def views() -> list[Any]:
-        return build_views(store.chats(), store.states(), identity=identity,
-                           decrypt=keyring.decrypt_last_message)
+        return build_views(store.chat_summaries(), store.states(), identity=identity)
 
-    return views
+    def preview(chat_id: str) -> str | None:
+        chat = store.chat(chat_id)
+        return None if chat is None else keyring.decrypt_last_message(chat)
+
+    return views, preview
 
 
-def _window(app: QApplication) -> tuple[MainWindow, _PaintWatch]:
-    window = MainWindow(user_name="Bench")
+def _window(app: QApplication,
+            previews: Callable[[str], str | None]) -> tuple[MainWindow, _PaintWatch]:
+    window = MainWindow(user_name="Bench", previews=previews)
     window.resize(1100, 760)
     watch = _PaintWatch(window.pane.tree.viewport())
     window.show()
@@ -92,8 +103,8 @@ def _window(app: QApplication) -> tuple[MainWindow, _PaintWatch]:
 
 
 def measure_window(app: QApplication, args: dict[str, Any]) -> dict[str, float]:
-    views = _views_source(Path(args["store"]), Path(args["home"]))
-    window, watch = _window(app)
+    views, previews = _views_source(Path(args["store"]), Path(args["home"]))
+    window, watch = _window(app, previews)
     start = time.perf_counter()
     window.set_views(views())
     watch.wait_for_paint(app)
@@ -154,8 +165,8 @@ class _PeakSampler:
 
 
 def measure_memory(app: QApplication, args: dict[str, Any]) -> dict[str, float]:
-    views = _views_source(Path(args["store"]), Path(args["home"]))
-    window, watch = _window(app)
+    views, previews = _views_source(Path(args["store"]), Path(args["home"]))
+    window, watch = _window(app, previews)
     sampler = _PeakSampler()
     window.set_views(views())
     watch.wait_for_paint(app)
@@ -175,11 +186,11 @@ def measure_responsive(app: QApplication, args: dict[str, Any]) -> dict[str, flo
 
     async def main() -> dict[str, float]:
         client = Client(home, url=args["url"])
-        views = _views_source(home / STORE_FILE, home)
+        views, previews = _views_source(home / STORE_FILE, home)
         bridge = SyncBridge(views=views, interval_ms=0)
         client.engine.listener = bridge.listener
         bridge.set_engine(client.engine)
-        window = MainWindow(bridge, user_name="Bench")
+        window = MainWindow(bridge, user_name="Bench", previews=previews)
         window.resize(1100, 760)
         window.show()
         await asyncio.sleep(0.3)

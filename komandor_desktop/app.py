@@ -171,7 +171,7 @@ class Runner:
 
         session = self.session
         assert session is not None
-        self.bridge = SyncBridge(views=lambda: session.views(current_language()),
+        self.bridge = SyncBridge(views=lambda: session.list_views(current_language()),
                                  interval_ms=DEMO_INTERVAL_MS if self.demo else INTERVAL_MS)
         session.engine.listener = self.bridge.listener
         self.bridge.set_engine(session.engine)
@@ -179,7 +179,8 @@ class Runner:
         self.window = MainWindow(
             self.bridge, settings=None if self.screenshot else QSettings(),
             languages=self.languages, user_name=ident.name or ident.phone,
-            inspector_data=lambda cid: session.inspector_data(cid, current_language()))
+            inspector_data=lambda cid: session.inspector_data(cid, current_language()),
+            previews=session.preview)
         attach_tray(self.window)
         settings = self.window.settings
         if settings is None or settings.value("window/geometry") is None:

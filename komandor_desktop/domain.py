@@ -153,6 +153,42 @@ class Chat:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """What the chat list needs of a stored chat (``Store.chat_summaries``).
+
+    A ``Chat`` without what only the key checks and the detail panel read:
+    no certificate PEMs, no exported key or signature. The window's list of
+    10,000 chats is built from these; the full ``Chat`` of one chat is read
+    when it is needed (``Store.chat``). Field names are those of ``Chat``.
+    """
+
+    id: str
+    status: ChatStatus
+    chat_type: ChatType = ChatType.PERSONAL
+    favorites: bool = False
+    profile_name: str | None = None
+    profile_company: str | None = None
+    profile_company_id: str | None = None
+    profile_title: str | None = None
+    profile_phone: str | None = None
+    profile_photo: bytes | None = None
+    profile_type: ProfileType | None = None
+    profile_verified: bool = False
+    chat_name: str | None = None
+    has_members: bool = False  # ``bool(chat.certificates)``
+    wait_cids: tuple[str, ...] = ()  # ``cid`` of each ``chat.wait_list`` entry, in order
+    key_id: str | None = None  # ``chat.chat_key.id``; None when there is no key
+    last_message_text: bytes | None = None  # still encrypted
+    last_message_status: int | None = None
+    last_message_time: int | None = None  # Unix milliseconds
+    unread: int = 0
+
+    @property
+    def is_system(self) -> bool:
+        return self.profile_type is ProfileType.SYS
+
+
+@dataclass(frozen=True, slots=True)
 class ChatError:
     """A chat of a response that was skipped, with why (PROTOCOL.md §4)."""
 

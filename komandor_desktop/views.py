@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .domain import Chat, ChatStatus, ChatType, ProfileType, Reason
+from .domain import Chat, ChatStatus, ChatSummary, ChatType, ProfileType, Reason
 from .texts import section_title
 
 
@@ -68,6 +68,10 @@ class ChatView:
     last_message_time: int | None  # Unix milliseconds
     last_message_status: int | None  # MessageStatus value, or an unknown int
     section: Section
+    # The still encrypted last message when the view was built without decrypting
+    # it (the window's path): the window decrypts the rows it shows on demand.
+    # None when ``last_message`` is final (decrypted, absent or unreadable).
+    pending_message: bytes | None = None
 
 
 PINNED_KEY = "pinned"
@@ -75,7 +79,7 @@ GROUPS_KEY = "groups"
 NO_COMPANY_KEY = "no_company"
 
 
-def section_of(chat: Chat, lang: str = "ru") -> Section:
+def section_of(chat: Chat | ChatSummary, lang: str = "ru") -> Section:
     """The section a chat belongs to (UI.md "Order").
 
     Favorites and the system chat are pinned; groups and channels have their
@@ -129,7 +133,7 @@ def sort_views(views: Iterable[ChatView]) -> list[ChatView]:
     return sorted(views, key=view_sort_key)
 
 
-def display_name(chat: Chat, lang: str = "ru") -> str:
+def display_name(chat: Chat | ChatSummary, lang: str = "ru") -> str:
     """The name a row shows: Favorites and groups have their own, else the profile's.
 
     Kept here so ``build_views`` and the CLI agree on it.

@@ -25,6 +25,7 @@ from komandor_desktop.emulator import DEMO_PHONE, UNREGISTERED_PHONE
 from komandor_desktop.emulator.simulation import simulate_step
 from komandor_desktop.gui import i18n
 from komandor_desktop.gui.bridge import SyncBridge
+from komandor_desktop.gui.chatmodel import ChatRole
 from komandor_desktop.gui.mainwindow import MainWindow
 
 
@@ -37,13 +38,14 @@ def demo(tmp_path: Path, loop: qasync.QEventLoop, qtbot: Any) -> Iterator[dict[s
     task = asyncio.ensure_future(device(wire, tmp_path / "home", DEMO_PHONE, name="Иван Петров"))
     qtbot.waitUntil(task.done, timeout=30_000)
     session = task.result()
-    bridge = SyncBridge(views=lambda: session.views("ru"), interval_ms=0)
+    bridge = SyncBridge(views=lambda: session.list_views("ru"), interval_ms=0)  # as app.py
     session.engine.listener = bridge.listener
     bridge.set_engine(session.engine)
     window = MainWindow(bridge, settings=QSettings(str(tmp_path / "ui.ini"),
                                                    QSettings.Format.IniFormat),
                         languages=languages, user_name="Иван Петров",
-                        inspector_data=lambda cid: session.inspector_data(cid, "ru"))
+                        inspector_data=lambda cid: session.inspector_data(cid, "ru"),
+                        previews=session.preview)
     qtbot.addWidget(window)
     window.resize(1100, 760)
     window.show()
@@ -231,3 +233,13 @@ def test_offline_state_then_recovery_on_retry(demo: dict[str, Any], qtbot: Any) 
         window.status.retry.click()
     assert window.status.state != "offline"
     assert window.status.label.text().startswith("Ключи синхронизированы")
+
+
+def test_previews_are_decrypted_for_the_rows_shown(demo: dict[str, Any], qtbot: Any) -> None:
+    window = demo["window"]
+    system = next(v for v in window.model.views() if v.system)
+    index = window.pane.tree_model.index_of(system.id)
+    shown = index.data(ChatRole.View)
+    assert shown.last_message.startswith("Добро пожаловать")  # decrypted on demand
+    raw = index.data(ChatRole.RawView)
+    assert raw.last_message is None  # the list itself carries no plaintext

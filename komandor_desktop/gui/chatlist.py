@@ -82,7 +82,7 @@ class ChatListPane(QWidget):
         self.model = model
         self.proxy = ChatFilterProxy(self)
         self.proxy.setSourceModel(model)
-        self.tree_model = SectionTreeModel(self.proxy, self)
+        self.tree_model = SectionTreeModel(self.proxy, self, resolve=model.previews.resolve)
         self._collapsed: set[str] = set()
         self._build(clock)
         self.tree_model.rowsInserted.connect(self._on_rows_inserted)
@@ -108,7 +108,8 @@ class ChatListPane(QWidget):
         self.all_button.setChecked(True)
         self.filters.idToggled.connect(self._on_filter)
         self.tree = ChatTree(self)
-        self.delegate = ChatDelegate(self.tree, is_expanded=self.tree.isExpanded, clock=clock)
+        self.delegate = ChatDelegate(self.tree, is_expanded=self.tree.isExpanded, clock=clock,
+                                     is_header=self.tree_model.is_header)
         self.tree.setItemDelegate(self.delegate)
         self.tree.setModel(self.tree_model)
         self.tree.selectionModel().currentChanged.connect(self._on_current)

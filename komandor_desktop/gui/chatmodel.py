@@ -6,11 +6,19 @@ grouping are the section model's job, filtering is ``ChatFilterProxy``'s
 new list in place — changed rows get ``dataChanged``, vanished rows are
 removed, new ones appended — so persistent indexes, hence the selection and
 the scroll position of the views above, survive every sync.
+
+Previews: the window's views come without decrypted last messages
+(``ChatView.pending_message``); ``PreviewCache`` decrypts a chat's preview the
+first time a row asks for it (``ChatRole.View``, the accessible description),
+so only the rows on screen cost a key check. Structure (filtering, sorting,
+grouping) reads ``ChatRole.RawView``, which never decrypts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from enum import IntEnum
 from typing import Any
 
@@ -26,6 +34,9 @@ from PySide6.QtCore import (
 from ..views import ChatView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+Previews = Callable[[str], str | None]  # chat id -> decrypted last message
+
+log = logging.getLogger(__name__)
 
 
 class ChatRole(IntEnum):
@@ -41,6 +52,49 @@ class ChatRole(IntEnum):
     Section = Qt.ItemDataRole.UserRole + 8  # the views.Section of a header
     SectionCount = Qt.ItemDataRole.UserRole + 9  # chats shown under a header
     SectionUnread = Qt.ItemDataRole.UserRole + 10  # unread sum under a header
+    RawView = Qt.ItemDataRole.UserRole + 11  # the ChatView as built: preview maybe pending
+
+
+#: Roles whose value shows the last message: these decrypt a pending preview.
+PREVIEW_ROLES = frozenset({int(ChatRole.View), int(Qt.ItemDataRole.AccessibleDescriptionRole)})
+
+
+class PreviewCache:
+    """Decrypted previews of views built with ``pending_message``, by chat id.
+
+    A preview is decrypted once per built view: an equal view of a later sync
+    reuses it, a changed one decrypts again. Without a source (tests, the
+    demo) views are shown as built.
+
+    Args:
+        source: ``chat_id -> str | None`` (``Session.preview``).
+    """
+
+    def __init__(self, source: Previews | None = None) -> None:
+        self.source = source
+        self._done: dict[str, tuple[ChatView, ChatView]] = {}  # id -> (as built, shown)
+
+    def resolve(self, view: ChatView) -> ChatView:
+        """``view`` with its preview decrypted (itself when nothing is pending)."""
+        if view.pending_message is None or self.source is None:
+            return view
+        hit = self._done.get(view.id)
+        if hit is not None and (hit[0] is view or hit[0] == view):
+            return hit[1]
+        try:
+            text = self.source(view.id)
+        except Exception:  # a preview must never break painting
+            log.exception("decrypting the preview of %s failed", view.id)
+            text = None
+        shown = replace(view, last_message=text, pending_message=None)
+        self._done[view.id] = (view, shown)
+        return shown
+
+    def prune(self, views: Mapping[str, ChatView]) -> None:
+        """Forget previews of chats that are gone or whose view changed."""
+        stale = [cid for cid, (built, _) in self._done.items() if views.get(cid) != built]
+        for cid in stale:
+            del self._done[cid]
 
 
 def second_line(view: ChatView) -> str:
@@ -76,6 +130,7 @@ def view_data(view: ChatView, role: int) -> Any:
 
 _CHAT_GETTERS: dict[int, Callable[[ChatView], Any]] = {
     ChatRole.View: lambda v: v,
+    ChatRole.RawView: lambda v: v,
     ChatRole.Id: lambda v: v.id,
     ChatRole.SectionKey: lambda v: v.section.key,
     ChatRole.Enabled: lambda v: v.enabled,
@@ -95,8 +150,10 @@ CHAT_FLAGS = (
 class ChatListModel(QAbstractListModel):
     """Every chat as one flat list of ``ChatView``; the single source of the views."""
 
-    def __init__(self, views: Iterable[ChatView] = (), parent: Any = None) -> None:
+    def __init__(self, views: Iterable[ChatView] = (), parent: Any = None, *,
+                 previews: Previews | None = None) -> None:
         super().__init__(parent)
+        self.previews = PreviewCache(previews)
         self._views: list[ChatView] = []
         self._rows: dict[str, int] = {}
         self.update(list(views))
@@ -107,9 +164,11 @@ class ChatListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._views)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self.checkIndex(index, self.CheckIndexOption.IndexIsValid):
+        # cheap checks instead of checkIndex(): the proxies ask for every row's data
+        if not index.isValid() or index.model() is not self or index.row() >= len(self._views):
             return None
-        return view_data(self._views[index.row()], role)
+        view = self._views[index.row()]
+        return view_data(self.previews.resolve(view) if role in PREVIEW_ROLES else view, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -123,13 +182,17 @@ class ChatListModel(QAbstractListModel):
         return names
 
     def views(self) -> list[ChatView]:
-        """The current views in model order (a copy)."""
+        """The current views in model order, as built (a copy; previews maybe pending)."""
+        return list(self._views)
+
+    def shown_views(self) -> list[ChatView]:
+        """Every row's view as built, in row order (the section tree reads them in bulk)."""
         return list(self._views)
 
     def view(self, chat_id: str) -> ChatView | None:
-        """The view of one chat, or None."""
+        """The view of one chat with its preview decrypted, or None."""
         row = self._rows.get(chat_id)
-        return None if row is None else self._views[row]
+        return None if row is None else self.previews.resolve(self._views[row])
 
     def index_of(self, chat_id: str) -> QModelIndex:
         """The index of one chat, invalid when absent."""
@@ -149,6 +212,7 @@ class ChatListModel(QAbstractListModel):
         incoming = {v.id: v for v in views}
         if len(incoming) != len(views):
             raise ValueError("duplicate chat ids in views")
+        self.previews.prune(incoming)
         self._remove_missing(incoming)
         changed = []
         for row, old in enumerate(self._views):
@@ -223,13 +287,38 @@ class ChatFilterProxy(QSortFilterProxyModel):
         self._unread_only = on
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        view = self.sourceModel().index(source_row, 0, source_parent).data(ChatRole.View)
-        if not isinstance(view, ChatView):
-            return False
+    @property
+    def filtering(self) -> bool:
+        return bool(self._needle) or self._unread_only
+
+    def accepts(self, view: ChatView) -> bool:
+        """Whether ``view`` passes the search and the unread switch."""
         if self._unread_only and view.unread <= 0:
             return False
         return not self._needle or self._matches(view)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        if not self.filtering:  # no data() call per row when nothing is filtered
+            return True
+        view = self.sourceModel().index(source_row, 0, source_parent).data(ChatRole.RawView)
+        return isinstance(view, ChatView) and self.accepts(view)
+
+    def shown_views(self) -> list[ChatView]:
+        """The accepted views in source order, read in bulk from a ``ChatListModel``.
+
+        Same predicate as ``filterAcceptsRow``, without a Qt call per row
+        (10,000 rows: ~0.1 s saved on every update).
+        """
+        source = self.sourceModel()
+        if isinstance(source, ChatListModel):
+            views = source.shown_views()
+            views = [v for v in views if self.accepts(v)] if self.filtering else views
+            # While the source is about to remove rows, this proxy has already
+            # dropped them but the source still holds them: read row by row then.
+            if len(views) == self.rowCount():
+                return views
+        found = (self.index(row, 0).data(ChatRole.RawView) for row in range(self.rowCount()))
+        return [v for v in found if isinstance(v, ChatView)]
 
     def _matches(self, view: ChatView) -> bool:
         fields = (view.name, view.company, view.title, view.phone)

@@ -50,6 +50,8 @@ class ChatDelegate(QStyledItemDelegate):
     Args:
         is_expanded: tells whether a header index is expanded (the view knows).
         clock: "now" for the time column; injectable so tests pin it.
+        is_header: tells whether an index is a section header without asking
+            for its data (the section model knows); default: ``ChatRole.IsSection``.
     """
 
     def __init__(
@@ -58,9 +60,12 @@ class ChatDelegate(QStyledItemDelegate):
         *,
         is_expanded: Callable[[Index], bool] | None = None,
         clock: Callable[[], datetime] | None = None,
+        is_header: Callable[[Index], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self._is_expanded = is_expanded or (lambda _i: True)
+        self._is_header = is_header or (lambda i: bool(i.data(ChatRole.IsSection)))
+        self._sizes = {True: QSize(200, HEADER_HEIGHT), False: QSize(200, ROW_HEIGHT)}
         self._clock = clock or (lambda: datetime.now().astimezone())
         self.avatars = AvatarCache()
         self._accent = ACCENT
@@ -79,8 +84,14 @@ class ChatDelegate(QStyledItemDelegate):
     # -- QStyledItemDelegate ------------------------------------------------
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        height = HEADER_HEIGHT if index.data(ChatRole.IsSection) else ROW_HEIGHT
-        return QSize(max(option.rect.width(), 200), height)
+        """One size per row kind, from a cache.
+
+        Header and chat rows differ in height, so the tree cannot use uniform
+        row heights and asks this for every row at each layout (10,000 calls):
+        no data() lookup here. The width is only a minimum (the single column
+        stretches to the viewport).
+        """
+        return self._sizes[self._is_header(index)]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()

@@ -34,7 +34,7 @@ from ..views import ChatView
 from . import icons, style
 from .bridge import SyncBridge
 from .chatlist import ChatListPane
-from .chatmodel import ChatListModel
+from .chatmodel import ChatListModel, Previews
 from .detail import DetailPanel, InspectorData
 from .dialogs import AddContactsDialog, Normalizer
 from .i18n import LanguageSwitch, current_language
@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
         inspector_data: ``chat_id -> dict`` for the inspector and certificate list.
         normalize: phone normaliser for the add-contacts dialog (default: protocol's).
         clock: "now" for times; tests pin it.
+        previews: ``chat_id -> decrypted last message`` for views built with
+            their previews pending (``Session.preview``); asked only for the
+            rows the list shows and the chat in the profile pane.
     """
 
     chatOpened = Signal(str)
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         inspector_data: InspectorData | None = None,
         normalize: Normalizer | None = None,
         clock: Callable[[], datetime] | None = None,
+        previews: Previews | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -81,7 +85,7 @@ class MainWindow(QMainWindow):
         self._normalize = normalize
         self.inspector: InspectorDialog | None = None
         self.add_dialog: AddContactsDialog | None = None
-        self.model = ChatListModel(parent=self)
+        self.model = ChatListModel(parent=self, previews=previews)
         self.pane = ChatListPane(self.model, self, clock=clock)
         self.pane.setObjectName("chatPane")
         self.detail = DetailPanel(self, inspector_data=inspector_data, clock=clock)

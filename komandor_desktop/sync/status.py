@@ -2,22 +2,40 @@
 
 Decided from the chat as stored plus the engine's last verdict
 (``ChatState``); a chat never synced on this device still gets an answer from
-its status alone.
+its status alone. Both a full ``Chat`` and the list's light ``ChatSummary``
+can be explained: the answer needs no certificate and no key material.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from ..domain import CertReason, Chat, ChatState, ChatStatus, Identity, Reason
+from ..domain import CertReason, Chat, ChatState, ChatStatus, ChatSummary, Identity, Reason
 from ..texts import reason_texts
 from ..views import ChatView, display_name, section_of, sort_views
 from .states import ERROR_REASONS
 
 _KEY_ERRORS = frozenset({Reason.KEY_SIGNATURE_INVALID, Reason.KEY_NOT_IMPORTABLE})
+# Members bound once: on Python 3.11 ``Reason.X`` goes through a descriptor each
+# time, and ``explain`` runs for every one of 10,000 chats per list build.
+_SYNC, _NEW = ChatStatus.SYNC, ChatStatus.NEW
+_INVALID_CHAT, _KEY_MISSING = Reason.INVALID_CHAT, Reason.KEY_MISSING
+_CONTACT_NOT_REGISTERED, _CREATING_KEYS = Reason.CONTACT_NOT_REGISTERED, Reason.CREATING_KEYS
+_EXPORTING_KEY, _WAITING_FOR_KEY = Reason.EXPORTING_KEY, Reason.WAITING_FOR_KEY
 
 
-def explain(chat: Chat, state: ChatState | None, *,
+AnyChat = Chat | ChatSummary
+
+
+def _key_facts(chat: AnyChat) -> tuple[bool, bool, tuple[str, ...]]:
+    """(has a key, has member certificates, cids of the wait list) of either form."""
+    if isinstance(chat, ChatSummary):
+        return chat.key_id is not None, chat.has_members, chat.wait_cids
+    return (chat.chat_key is not None, bool(chat.certificates),
+            tuple(c.cid for c in chat.wait_list))
+
+
+def explain(chat: AnyChat, state: ChatState | None, *,
             identity: Identity) -> tuple[bool, Reason | None, str | None]:
     """(enabled, reason, detail) of one chat.
 
@@ -27,23 +45,25 @@ def explain(chat: Chat, state: ChatState | None, *,
     """
     reason = state.reason if state is not None else None
     detail = state.detail if state is not None else None
-    if reason is Reason.INVALID_CHAT:
+    has_key, has_members, wait_cids = _key_facts(chat)
+    if reason is _INVALID_CHAT:
         return False, reason, detail
-    if chat.status is ChatStatus.SYNC:
-        if chat.chat_key is None:
-            return False, Reason.KEY_MISSING, None
+    status = chat.status
+    if status is _SYNC:
+        if not has_key:
+            return False, _KEY_MISSING, None
         if reason in _KEY_ERRORS:
             return False, reason, detail
         return True, None, None
     if reason in ERROR_REASONS:
         return False, reason, detail
-    if chat.status is ChatStatus.NEW:
-        if not chat.certificates and not chat.favorites:
-            return False, Reason.CONTACT_NOT_REGISTERED, None
-        return False, Reason.CREATING_KEYS, None
-    if chat.chat_key is not None and any(c.cid != identity.cid for c in chat.wait_list):
-        return False, Reason.EXPORTING_KEY, None
-    return False, Reason.WAITING_FOR_KEY, None
+    if status is _NEW:
+        if not has_members and not chat.favorites:
+            return False, _CONTACT_NOT_REGISTERED, None
+        return False, _CREATING_KEYS, None
+    if has_key and any(cid != identity.cid for cid in wait_cids):
+        return False, _EXPORTING_KEY, None
+    return False, _WAITING_FOR_KEY, None
 
 
 def _cert_reason(detail: str | None) -> CertReason | str | None:
@@ -57,10 +77,27 @@ def _cert_reason(detail: str | None) -> CertReason | str | None:
         return first
 
 
-def build_view(chat: Chat, state: ChatState | None, *, identity: Identity,
-               decrypt: Callable[[Chat], str | None], lang: str = "ru") -> ChatView:
-    """One chat as the list and the CLI show it."""
+def _preview(chat: AnyChat, enabled: bool,
+             decrypt: Callable[[Chat], str | None] | None) -> tuple[str | None, bytes | None]:
+    """(decrypted preview, ciphertext left to decrypt on demand) of one chat.
+
+    Only a full ``Chat`` can be decrypted here (the key checks read its
+    certificates); a summary, or a build without ``decrypt``, leaves the
+    preview pending: the window decrypts the rows it shows (``Session.preview``).
+    """
+    if not enabled:
+        return None, None
+    if decrypt is not None and isinstance(chat, Chat):
+        return decrypt(chat), None
+    return None, chat.last_message_text
+
+
+def build_view(chat: AnyChat, state: ChatState | None, *, identity: Identity,
+               decrypt: Callable[[Chat], str | None] | None = None,
+               lang: str = "ru") -> ChatView:
+    """One chat as the list and the CLI show it (see ``_preview`` for the last message)."""
     enabled, reason, detail = explain(chat, state, identity=identity)
+    message, pending = _preview(chat, enabled, decrypt)
     name = display_name(chat, lang)
     line = tip = ""
     if reason is not None:
@@ -73,14 +110,20 @@ def build_view(chat: Chat, state: ChatState | None, *, identity: Identity,
         title=chat.profile_title, phone=chat.profile_phone, photo=chat.profile_photo,
         profile_type=chat.profile_type, verified=chat.profile_verified, chat_type=chat.chat_type,
         favorites=chat.favorites, system=chat.is_system, unread=chat.unread,
-        last_message=decrypt(chat) if enabled else None,
-        last_message_time=chat.last_message_time,
+        last_message=message, last_message_time=chat.last_message_time,
         last_message_status=chat.last_message_status, section=section_of(chat, lang),
+        pending_message=pending,
     )
 
 
-def build_views(chats: Iterable[Chat], states: Mapping[str, ChatState], *, identity: Identity,
-                decrypt: Callable[[Chat], str | None], lang: str = "ru") -> list[ChatView]:
-    """Every chat as a view, in the window's order (UI.md "Order")."""
+def build_views(chats: Iterable[AnyChat], states: Mapping[str, ChatState], *,
+                identity: Identity, decrypt: Callable[[Chat], str | None] | None = None,
+                lang: str = "ru") -> list[ChatView]:
+    """Every chat as a view, in the window's order (UI.md "Order").
+
+    The window passes ``ChatSummary`` values and no ``decrypt``: no key check
+    runs on that path and previews stay pending; the CLI passes full chats and
+    ``decrypt`` and gets every preview.
+    """
     return sort_views(build_view(c, states.get(c.id), identity=identity, decrypt=decrypt,
                                  lang=lang) for c in chats)
