@@ -34,5 +34,6 @@ class Client:
         self.engine = SyncEngine(self.client, self.store, self.profile, listener=listener)
 
     async def aclose(self) -> None:
+        self.engine.close()
         await self.client.aclose()
         self.store.close()

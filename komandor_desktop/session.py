@@ -8,6 +8,7 @@ the headless commands cannot drift apart.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -106,5 +107,7 @@ class Session:
                             keyring=self.engine.keyring, lang=lang)
 
     async def aclose(self) -> None:
+        """Close the HTTP client, stop the crypto worker processes, close the store."""
         await self.client.aclose()
+        await asyncio.to_thread(self.engine.close)
         self.store.close()

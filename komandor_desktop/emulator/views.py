@@ -1,8 +1,13 @@
 """``GET /api/v2/chats/`` as one viewer sees it (PROTOCOL.md §2-§3).
 
-Each chat is built as a ``domain.Chat`` and serialised with
+``chat`` builds one chat as a ``domain.Chat``, serialised with
 ``protocol.chat_to_wire``, the same function the client's tests use, so the
-emulator cannot send a shape the client's parser does not know. What differs
+emulator cannot send a shape the client's parser does not know. A listing of
+thousands of chats (``chat_list``) writes the same objects directly instead,
+with each certificate's entry made once per listing (a member's certificate
+appears in every chat they are in): building 20,000 domain certificates to
+serialise them again cost more than the rest of the request.
+``tests/test_emulator_listing.py`` holds the two to the same bytes. What differs
 per viewer: the ``profile*`` fields and ``certificates`` (the other side of a
 personal chat; oneself in Favorites; "Командор" in the system chat; the
 other members in groups), ``chatKey`` (the export to the viewer's current
@@ -26,16 +31,21 @@ from komandor_desktop.domain import (
 )
 from komandor_desktop.protocol import chat_to_wire
 
+from . import wire
 from .db import CertificateRow, Message, Profile
 from .keytools import to_domain
 from .rules import ChatFacts, chats_of, load_facts
 
-SYSTEM_NAME = "Командор"
+SYSTEM_NAME = wire.SYSTEM_NAME
 
 
 def chat_list(session: Session, viewer_pid: str, viewer_cid: str,
-              system_pid: str) -> list[dict[str, Any]]:
-    """Every chat of the viewer, oldest first, as wire JSON objects."""
+              system_pid: str, *, direct: bool = True) -> list[dict[str, Any]]:
+    """Every chat of the viewer, oldest first, as wire JSON objects.
+
+    ``direct=False`` goes through ``domain.Chat`` and ``chat_to_wire`` (the
+    reference the direct writer is tested against).
+    """
     ids = chats_of(session, viewer_pid)
     facts = load_facts(session, ids)
     pids = {m.pid for f in facts.values() for m in f.members}
@@ -43,7 +53,10 @@ def chat_list(session: Session, viewer_pid: str, viewer_cid: str,
     last = _last_messages(session, ids)
     signers = _signer_certificates(session, facts.values(), viewer_cid)
     context = _Context(viewer_pid, viewer_cid, system_pid, profiles, signers)
-    return [chat_to_wire(_build(facts[i], last.get(i), context)) for i in ids]
+    if not direct:
+        return [chat_to_wire(_build(facts[i], last.get(i), context)) for i in ids]
+    writer = wire.ListingWriter()
+    return [writer.chat(facts[i], last.get(i), context) for i in ids]
 
 
 class _Context:

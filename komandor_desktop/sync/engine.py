@@ -22,6 +22,7 @@ from .keyring import KeyRing
 from .planner import Action, CreateKey, ExportKey, Skip, own_certificate, plan
 from .sender import Sender
 from .states import ERROR_REASONS, final_states
+from .workers import POOL_MIN_KEYS, CryptoWorkers
 
 Listener = Callable[[SyncEvent], None]
 log = logging.getLogger(__name__)
@@ -40,10 +41,12 @@ class SyncEngine:
         profile: the ``identity.Profile`` (identity, private key, trust anchor).
         listener: called with every ``SyncEvent`` (the GUI bridge re-emits them).
         batch_size: key entries per registration request (at most 1,000).
+        pool_min: from how many keys a job goes to the worker processes (``workers.py``).
     """
 
     def __init__(self, client: Any, store: Any, profile: Any, *,
-                 listener: Listener | None = None, batch_size: int = 1000) -> None:
+                 listener: Listener | None = None, batch_size: int = 1000,
+                 pool_min: int = POOL_MIN_KEYS) -> None:
         self.client = client
         self.store = store
         self.identity = profile.identity
@@ -53,9 +56,15 @@ class SyncEngine:
                                private_key=profile.private_key, own_certificates=[self.own],
                                trust_anchor=self.trust_anchor)
         self.listener = listener
-        self._sender = Sender(client, store, self.keyring, self.identity, profile.private_key,
+        self._workers = CryptoWorkers(self.keyring, profile.private_key, pool_min=pool_min)
+        self._pool_min = pool_min
+        self._sender = Sender(client, store, self.keyring, self.identity, self._workers,
                               self._emit, batch_size=min(batch_size, 1000))
         self._lock = asyncio.Lock()
+
+    def close(self) -> None:
+        """Stop the crypto worker processes, if any were started (idempotent)."""
+        self._workers.close()
 
     def _emit(self, event: SyncEvent) -> None:
         if self.listener is not None:
@@ -96,16 +105,15 @@ class SyncEngine:
         actions = await asyncio.to_thread(self._plan, chats, refused)
         while rounds < max_rounds:
             rounds += 1
-            batch = await self._sender.prepare(actions)
-            if batch.empty:
+            sent = await self._sender.run(actions, refused)
+            if sent.empty:
                 break
-            n, conflicted = await self._sender.send(batch, refused)
             log.info("round %d: sent %d key export(s) for %d chat(s); %d new, conflict: %s",
-                     rounds, batch.total, len(batch.by_chat), n, conflicted)
-            registered += n
+                     rounds, sent.entries, sent.chats, sent.registered, sent.conflicted)
+            registered += sent.registered
             chats = await self.refresh(())
             actions = await asyncio.to_thread(self._plan, chats, refused)
-            if n == 0 and not conflicted:
+            if sent.registered == 0 and not sent.conflicted:
                 break
         # key checks and imports (crypto per chat) off the event loop that drives the window
         states = await asyncio.to_thread(final_states, actions, self.keyring, refused,
@@ -121,8 +129,19 @@ class SyncEngine:
     async def refresh(self, phones: Sequence[str] = ()) -> list[Chat]:
         """Fetch the chats, store them in one transaction, settle the outbox."""
         snapshot = await self.client.get_chats(phones)
-        changed = await asyncio.to_thread(self.store.refresh, snapshot, now_ms=_now_ms())
         chats = list(snapshot.chats)
+        if sum(len(c.certificates) for c in chats if c.status is not ChatStatus.SYNC) >= \
+                self._pool_min:
+            self._workers.warm()  # a large first sync: start the processes while we store
+        # the received keys are checked (in other processes when many) while the store writes
+        todo = self.keyring.unchecked(chats)
+        checks = asyncio.ensure_future(self._workers.verdicts(todo))
+        try:
+            changed = await asyncio.to_thread(self.store.refresh, snapshot, now_ms=_now_ms())
+        except BaseException:
+            checks.cancel()
+            raise
+        verdicts = await checks
         crashpoint("refreshed")  # a test hook (crashpoints.py); nothing when unset
         log.info("refreshed: %d chat(s), %d skipped as invalid, %d changed in the store",
                  len(chats), len(snapshot.errors), len(changed))
@@ -131,6 +150,8 @@ class SyncEngine:
         await asyncio.to_thread(self._settle_outbox, {c.id: c for c in chats},
                                 {e.chat_id for e in snapshot.errors})
         self.keyring.forget({c.id for c in chats})
+        for chat, verdict in zip(todo, verdicts, strict=True):
+            self.keyring.remember(chat, verdict)
         self._emit(SyncEvent(EventKind.REFRESHED, changed=frozenset(changed)))
         return chats
 

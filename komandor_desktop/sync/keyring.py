@@ -40,25 +40,36 @@ class KeyRing:
 
     def __init__(self, *, pid: str, cid: str, private_key: Any,
                  own_certificates: Iterable[Certificate], trust_anchor: Any) -> None:
-        self._pid = pid
-        self._cid = cid
+        self.pid = pid
+        self.cid = cid
         self._private_key = private_key
-        self._own = tuple(own_certificates)
-        self._anchor = trust_anchor
+        self.own_certificates = tuple(own_certificates)
+        self.trust_anchor = trust_anchor
         self._cache: dict[tuple[object, ...], KeyVerdict] = {}
+
+    @staticmethod
+    def _slot(chat: Chat) -> tuple[object, ...]:
+        # Everything the checks read: the whole key with its signer, and the members.
+        return (chat.id, chat.chat_key, chat.certificates, chat.wait_list)
 
     def verdict(self, chat: Chat) -> KeyVerdict | None:
         """Check ``chat.chat_key``; None when the chat has no key for us."""
-        ck = chat.chat_key
-        if ck is None:
+        if chat.chat_key is None:
             return None
-        # Everything the checks read: the whole key with its signer, and the members.
-        slot = (chat.id, ck, chat.certificates, chat.wait_list)
+        slot = self._slot(chat)
         found = self._cache.get(slot)
         if found is None:
-            found = self._check(chat)
+            found = self.check(chat)
             self._cache[slot] = found
         return found
+
+    def unchecked(self, chats: Iterable[Chat]) -> list[Chat]:
+        """The chats with a key whose verdict is not cached yet (to check in bulk)."""
+        return [c for c in chats if c.chat_key is not None and self._slot(c) not in self._cache]
+
+    def remember(self, chat: Chat, verdict: KeyVerdict) -> None:
+        """Cache a verdict that ``check`` gave elsewhere (a worker process)."""
+        self._cache[self._slot(chat)] = verdict
 
     def key(self, chat: Chat) -> bytes | None:
         """The plaintext chat key when it checked out, else None."""
@@ -67,7 +78,7 @@ class KeyRing:
 
     def import_own_export(self, chat_id: str, exported: bytes) -> bytes:
         """Recover a key this client made from its own export (the outbox)."""
-        return crypto.import_key(exported, chat_id, self._cid, self._private_key)
+        return crypto.import_key(exported, chat_id, self.cid, self._private_key)
 
     def decrypt_last_message(self, chat: Chat) -> str | None:
         """The decrypted last message of a usable chat, else None."""
@@ -81,15 +92,16 @@ class KeyRing:
         except CryptoError:
             return None
 
-    def _check(self, chat: Chat) -> KeyVerdict:
+    def check(self, chat: Chat) -> KeyVerdict:
+        """The verdict on ``chat.chat_key`` (which must be set), computed now, not cached."""
         assert chat.chat_key is not None
         try:
-            crypto.check_signer(chat, viewer_pid=self._pid, own_certificates=self._own,
-                                trust_anchor=self._anchor)
+            crypto.check_signer(chat, viewer_pid=self.pid, own_certificates=self.own_certificates,
+                                trust_anchor=self.trust_anchor)
         except KeySignatureInvalid as exc:
             return KeyVerdict(None, Reason.KEY_SIGNATURE_INVALID, str(exc))
         try:
-            key = crypto.import_key(chat.chat_key.key, chat.id, self._cid, self._private_key)
+            key = crypto.import_key(chat.chat_key.key, chat.id, self.cid, self._private_key)
         except KeyNotImportable as exc:
             return KeyVerdict(None, Reason.KEY_NOT_IMPORTABLE, str(exc))
         return KeyVerdict(key)

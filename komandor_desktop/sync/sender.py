@@ -1,51 +1,57 @@
 """The executor half of the engine: make the exports, keep the outbox, register.
 
-Crypto runs in a worker thread (``asyncio.to_thread``) so that the event loop
-that also drives the window is never blocked by thousands of exports.
+One round is a pipeline: the exports are made a chunk of chats at a time (in a
+pool of processes for large rounds, ``workers.py``), each chunk's creations go
+to the outbox in one transaction, and a registration request (whole chats, up
+to 1,000 entries) is sent as soon as it is full, while the next chunks are
+still being made. So the client's crypto overlaps the server's checks, and a
+chat's entries are always in the outbox before the request that carries them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import crypto
-from ..domain import Certificate, Identity, KeyExport, OutboxEntry
+from ..domain import Identity, KeyExport, OutboxEntry
 from ..errors import ApiError, BadRequest, Conflict
 from .crashpoints import crashpoint, during
 from .events import EventKind, SyncEvent
 from .keyring import KeyRing
 from .planner import Action, CreateKey, ExportKey
+from .workers import CryptoWorkers, ExportJob
 
 
 @dataclass(slots=True)
-class Batch:
-    """Everything one round sends, grouped by chat (a chat is never split)."""
+class Round:
+    """What one round sent: chats, entries, newly registered keys, whether a 409 came."""
 
-    by_chat: dict[str, list[KeyExport]] = field(default_factory=dict)
+    chats: int = 0
+    entries: int = 0
+    registered: int = 0
+    conflicted: bool = False
 
     @property
     def empty(self) -> bool:
-        return not self.by_chat
-
-    @property
-    def total(self) -> int:
-        return sum(len(v) for v in self.by_chat.values())
+        return self.chats == 0
 
 
-def _exports(key: bytes, chat_id: str, targets: Iterable[Certificate],
-             private_key: Any) -> list[KeyExport]:
-    out = []
-    for cert in targets:
-        blob = crypto.export_key(key, chat_id, cert)
-        out.append(KeyExport(chat_id, cert.cid, cert.pid, blob, crypto.sign(private_key, blob)))
-    return out
+@dataclass(slots=True)
+class _Progress:
+    total: int  # entries of the round, each counted once made and once sent
+    done: int = 0
 
 
-CHATS_PER_STEP = 32  # chats per worker-thread step and outbox transaction
+@dataclass(slots=True)
+class _Request:
+    """The chats of the registration request being filled, with their entries."""
+
+    by_chat: dict[str, list[KeyExport]] = field(default_factory=dict)
+    size: int = 0
 
 
 class Sender:
@@ -56,124 +62,139 @@ class Sender:
         store: the ``store.Store`` (outbox).
         keyring: checked, imported received keys.
         identity: the viewer.
-        private_key: the private key of the viewer's current certificate.
+        workers: where the exports are made.
         emit: the engine's event sink.
         batch_size: entries per request (at most 1,000, PROTOCOL.md §6).
     """
 
     def __init__(self, client: Any, store: Any, keyring: KeyRing, identity: Identity,
-                 private_key: Any, emit: Callable[[SyncEvent], None], *, batch_size: int) -> None:
+                 workers: CryptoWorkers, emit: Callable[[SyncEvent], None], *,
+                 batch_size: int) -> None:
         self._client = client
         self._store = store
         self._keyring = keyring
         self._identity = identity
+        self._workers = workers
         self._emit = emit
         self._batch_size = batch_size
-        self._private_key = private_key
 
-    async def prepare(self, actions: Sequence[Action]) -> Batch:
-        """Make every export of the round; creations go to the outbox first."""
-        work = [a for a in actions if isinstance(a, CreateKey | ExportKey)]
-        total = sum(len(a.targets) for a in work)
-        batch = Batch()
-        done = 0
-        for start in range(0, len(work), CHATS_PER_STEP):
-            step = work[start:start + CHATS_PER_STEP]
-            made = await asyncio.to_thread(self._entries_for_step, step)
-            for action, entries in zip(step, made, strict=True):
-                if entries:
-                    batch.by_chat[action.chat.id] = entries
-                done += len(action.targets)
-            self._emit(SyncEvent(EventKind.PROGRESS, done=done, total=total * 2))
-        return batch
-
-    def _entries_for_step(self, step: Sequence[CreateKey | ExportKey]) -> list[list[KeyExport]]:
-        """One worker-thread step: the exports of a few chats, then their outbox
-        entries in one transaction (one per chat would cost more than the crypto)."""
-        made: list[list[KeyExport]] = []
-        pending: list[OutboxEntry] = []
-        for action in step:
-            entries, entry = self._entries_for(action)
-            made.append(entries)
-            if entry is not None:
-                pending.append(entry)
-        self._store.outbox_put_many(pending)
-        for _ in pending:
-            crashpoint("outbox-written")
-        return made
-
-    def _entries_for(self, action: CreateKey | ExportKey
-                     ) -> tuple[list[KeyExport], OutboxEntry | None]:
-        """The entries of one chat and, for a creation, its outbox entry (not yet stored)."""
-        chat_id = action.chat.id
-        if isinstance(action, ExportKey):
-            key = self._keyring.key(action.chat)
-            if key is None:
-                return [], None
-            return _exports(key, chat_id, action.targets, self._private_key), None
-        if action.outbox is not None:
-            key = self._keyring.import_own_export(chat_id, action.outbox.own_export)
-            kept = {e.cid: e for e in action.outbox.exports}
-            fresh = [t for t in action.targets if t.cid not in kept]
-            made = {e.cid: e for e in _exports(key, chat_id, fresh, self._private_key)}
-            entries = [kept.get(t.cid) or made[t.cid] for t in action.targets]
-        else:
-            key = crypto.new_chat_key()
-            entries = _exports(key, chat_id, action.targets, self._private_key)
-        crashpoint("keys-made")
-        own = next(e for e in entries if e.cid == self._identity.cid)
-        return entries, OutboxEntry(chat_id, self._identity.cid, own.key, tuple(entries),
-                                    int(time.time() * 1000))
-
-    def _requests(self, batch: Batch) -> list[list[str]]:
-        """Chat ids per request: whole chats, up to batch_size entries each."""
-        groups: list[list[str]] = []
-        size = self._batch_size + 1
-        for chat_id, entries in batch.by_chat.items():
-            if size + len(entries) > self._batch_size and size > 0:
-                groups.append([])
-                size = 0
-            groups[-1].append(chat_id)
-            size += len(entries)
-        return groups
-
-    async def send(self, batch: Batch, refused: dict[str, str]) -> tuple[int, bool]:
-        """Register the batch; returns (registered, whether a 409 happened).
+    async def run(self, actions: Sequence[Action], refused: dict[str, str]) -> Round:
+        """Make, store and register every export of the round.
 
         A 409 clears the outbox of the chats it names (re-plan from the fresh
         state). A 403/404/422 marks the chats its ``details`` name as refused
         and sends the rest again; without usable details the whole request's
         chats are refused, so that nothing is retried blindly.
         """
-        registered, conflicted, done = 0, False, 0
-        total = batch.total
-        for chat_ids in self._requests(batch):
-            pending = list(chat_ids)
-            while pending:
-                entries = [e for c in pending for e in batch.by_chat[c]]
-                try:
-                    registered += await during("post", self._client.register_keys(entries))
-                    crashpoint("posted")
-                except Conflict as exc:
-                    conflicted = True
-                    for chat_id in _named_chats(exc, pending):
-                        self._store.outbox_clear(chat_id)
-                    break
-                except BadRequest:
-                    raise
-                except ApiError as exc:
-                    if exc.status not in (403, 404, 422):
-                        raise
-                    bad = _named_chats(exc, pending)
-                    for chat_id in bad:
-                        refused[chat_id] = exc.message
-                        self._store.outbox_clear(chat_id)
-                    pending = [c for c in pending if c not in bad]
+        work = [a for a in actions if isinstance(a, CreateKey | ExportKey)]
+        jobs, kept = self._jobs(work)
+        by_id = {a.chat.id: a for a in work}
+        result = Round()
+        progress = _Progress(total=2 * sum(len(a.targets) for a in work))
+        async with aclosing(self._workers.exports(jobs)) as chunks:
+            await self._pipeline(chunks, by_id, kept, result, refused, progress)
+        return result
+
+    async def _pipeline(self, chunks: AsyncIterator[tuple[Sequence[ExportJob],
+                                                          list[list[KeyExport]]]],
+                        by_id: dict[str, CreateKey | ExportKey],
+                        kept: dict[str, dict[str, KeyExport]], result: Round,
+                        refused: dict[str, str], progress: _Progress) -> None:
+        """Store each chunk's outbox, fill requests, send each as soon as it is full."""
+        request = _Request()
+        async for chunk, made in chunks:
+            entries = [self._entries(by_id[job.chat_id], kept.get(job.chat_id), fresh)
+                       for job, fresh in zip(chunk, made, strict=True)]
+            await asyncio.to_thread(self._store_outbox, [by_id[j.chat_id] for j in chunk],
+                                    entries)
+            progress.done += sum(len(by_id[j.chat_id].targets) for j in chunk)
+            self._emit(SyncEvent(EventKind.PROGRESS, done=progress.done, total=progress.total))
+            for job, chat_entries in zip(chunk, entries, strict=True):
+                if not chat_entries:
                     continue
-                done += len(entries)
-                self._emit(SyncEvent(EventKind.PROGRESS, done=total + done, total=total * 2))
-                pending = []
-        return registered, conflicted
+                if request.size + len(chat_entries) > self._batch_size and request.by_chat:
+                    await self._post(request, result, refused, progress)
+                    request = _Request()
+                request.by_chat[job.chat_id] = chat_entries
+                request.size += len(chat_entries)
+        if request.by_chat:
+            await self._post(request, result, refused, progress)
+
+    def _jobs(self, work: Sequence[CreateKey | ExportKey]
+              ) -> tuple[list[ExportJob], dict[str, dict[str, KeyExport]]]:
+        """One job per chat, and the outbox entries a retry re-sends as they are."""
+        jobs: list[ExportJob] = []
+        kept: dict[str, dict[str, KeyExport]] = {}
+        for action in work:
+            chat_id = action.chat.id
+            if isinstance(action, ExportKey):
+                key = self._keyring.key(action.chat)
+                jobs.append(ExportJob(chat_id, action.targets if key else (), key=key))
+            elif action.outbox is not None:
+                old = kept[chat_id] = {e.cid: e for e in action.outbox.exports}
+                jobs.append(ExportJob(chat_id, tuple(t for t in action.targets
+                                                     if t.cid not in old),
+                                      own_export=action.outbox.own_export))
+            else:
+                jobs.append(ExportJob(chat_id, action.targets))
+        return jobs, kept
+
+    @staticmethod
+    def _entries(action: CreateKey | ExportKey, kept: dict[str, KeyExport] | None,
+                 fresh: list[KeyExport]) -> list[KeyExport]:
+        """The chat's entries in target order: re-sent outbox entries, then new ones."""
+        if kept is None:
+            return fresh
+        made = {e.cid: e for e in fresh}
+        return [kept.get(t.cid) or made[t.cid] for t in action.targets]
+
+    def _store_outbox(self, actions: Sequence[CreateKey | ExportKey],
+                      entries: Sequence[list[KeyExport]]) -> None:
+        """The creations of one chunk go to the outbox in one transaction (one per
+        chat would cost more than the crypto), before any of them is sent."""
+        pending: list[OutboxEntry] = []
+        stamp = int(time.time() * 1000)
+        for action, chat_entries in zip(actions, entries, strict=True):
+            if not isinstance(action, CreateKey):
+                continue
+            crashpoint("keys-made")
+            own = next(e for e in chat_entries if e.cid == self._identity.cid)
+            pending.append(OutboxEntry(action.chat.id, self._identity.cid, own.key,
+                                       tuple(chat_entries), stamp))
+        self._store.outbox_put_many(pending)
+        for _ in pending:
+            crashpoint("outbox-written")
+
+    async def _post(self, request: _Request, result: Round, refused: dict[str, str],
+                    progress: _Progress) -> None:
+        """Send one request; on 403/404/422, again without the chats it names."""
+        result.chats += len(request.by_chat)
+        result.entries += request.size
+        pending = list(request.by_chat)
+        while pending:
+            entries = [e for c in pending for e in request.by_chat[c]]
+            try:
+                result.registered += await during("post", self._client.register_keys(entries))
+                crashpoint("posted")
+            except Conflict as exc:
+                result.conflicted = True
+                for chat_id in _named_chats(exc, pending):
+                    self._store.outbox_clear(chat_id)
+                return
+            except BadRequest:
+                raise
+            except ApiError as exc:
+                if exc.status not in (403, 404, 422):
+                    raise
+                bad = _named_chats(exc, pending)
+                for chat_id in bad:
+                    refused[chat_id] = exc.message
+                    self._store.outbox_clear(chat_id)
+                pending = [c for c in pending if c not in bad]
+                continue
+            progress.done += len(entries)
+            self._emit(SyncEvent(EventKind.PROGRESS, done=progress.done, total=progress.total))
+            return
 
 
 def _named_chats(exc: ApiError, pending: list[str]) -> set[str]:
