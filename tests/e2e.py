@@ -8,6 +8,7 @@ a SQLite file, the client's store is a SQLite file, the crypto is real.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,22 @@ async def device(wire: Wire | None, home: Path, phone: str, *, name: str | None 
 def by_name(session: Session) -> dict[str, Any]:
     """The session's views by display name."""
     return {v.name: v for v in session.views()}
+
+
+def on_chats(edit: Callable[[list[dict[str, Any]]], None]) -> Callable[..., bytes]:
+    """A rewriter that edits the chat list of every successful GET /chats/."""
+
+    def rewrite(request: httpx.Request, status: int, body: bytes) -> bytes:
+        if request.method != "GET" or not request.url.path.startswith("/api/v2/chats"):
+            return body
+        doc = json.loads(body)
+        if doc.get("success"):
+            edit(doc["data"])
+        return json.dumps(doc).encode()
+
+    return rewrite
+
+
+def named(chats: list[dict[str, Any]], phone: str) -> dict[str, Any]:
+    """The personal chat with ``phone`` in a wire chat list."""
+    return next(c for c in chats if c.get("profilePhone") == phone and not c["chatFavorites"])

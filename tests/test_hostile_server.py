@@ -23,13 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from cryptohelpers import key, make_ca
-from e2e import Wire, by_name, device, emulator
+from e2e import Wire, by_name, device, emulator, named, on_chats
 
 from komandor_desktop import crypto
 from komandor_desktop.domain import Certificate, ChatStatus, Reason
@@ -51,22 +50,7 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def on_chats(edit: Callable[[Chats], None]) -> Callable[..., bytes]:
-    """A rewriter that edits the chat list of every successful GET /chats/."""
 
-    def rewrite(request: httpx.Request, status: int, body: bytes) -> bytes:
-        if request.method != "GET" or not request.url.path.startswith("/api/v2/chats"):
-            return body
-        doc = json.loads(body)
-        if doc.get("success"):
-            edit(doc["data"])
-        return json.dumps(doc).encode()
-
-    return rewrite
-
-
-def named(chats: Chats, phone: str) -> dict[str, Any]:
-    return next(c for c in chats if c.get("profilePhone") == phone and not c["chatFavorites"])
 
 
 def posted(wire: Wire) -> list[dict[str, Any]]:

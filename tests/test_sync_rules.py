@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptohelpers import issue, key, make_ca, pem
-from e2e import Wire, by_name, device, emulator
+from e2e import Wire, by_name, device, emulator, named, on_chats
 
 from komandor_desktop.domain import ChatStatus, Reason
 from komandor_desktop.errors import TransportError
@@ -28,22 +28,7 @@ def wire(tmp_path: Path) -> Wire:
     return Wire(emulator(tmp_path))
 
 
-def on_chats(edit: Callable[[list[dict[str, Any]]], None]) -> Callable[..., bytes]:
-    """A response rewriter that edits the chat list of every GET /chats/."""
 
-    def rewrite(request: httpx.Request, status: int, body: bytes) -> bytes:
-        if request.method != "GET" or not request.url.path.startswith("/api/v2/chats"):
-            return body
-        doc = json.loads(body)
-        if doc.get("success"):
-            edit(doc["data"])
-        return json.dumps(doc).encode()
-
-    return rewrite
-
-
-def named(chats: list[dict[str, Any]], phone: str) -> dict[str, Any]:
-    return next(c for c in chats if c.get("profilePhone") == phone and not c["chatFavorites"])
 
 
 def run(coro: Any) -> Any:
