@@ -18,7 +18,7 @@ from pathlib import Path
 from . import store, sync, world
 from .common import RUNS, Result
 
-GROUPS = ("sync", "loopback", "store", "window", "responsiveness", "memory")
+GROUPS = ("sync", "loopback", "store", "window", "responsiveness", "memory", "load")
 
 
 def machine() -> dict[str, object]:
@@ -75,6 +75,9 @@ def run(groups: list[str], runs: int, scratch: Path) -> list[Result]:
             results.append(sync.loopback(template, scratch / "run", runs))
         elif group == "store":
             results.extend(store.run(scratch / "store", runs))
+        elif group == "load":
+            from . import load
+            results.extend(load.run(scratch, runs))
         elif group in ("window", "responsiveness", "memory"):
             from . import window
             results.extend(window.run(group, template, scratch, runs))

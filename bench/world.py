@@ -44,6 +44,7 @@ class World:
     root: Path
     contacts: int
     chats: int
+    members: int = MEMBERS_PER_CHAT  # contacts per chat, besides the viewer
 
     @property
     def db(self) -> Path:
@@ -55,24 +56,25 @@ class World:
 
     @property
     def keys(self) -> int:
-        """Keys a first sync registers: 4 per group chat and 1 for Favorites."""
-        return self.chats * (MEMBERS_PER_CHAT + 1) + 1
+        """Keys a first sync registers: one per member of each group, 1 for Favorites."""
+        return self.chats * (self.members + 1) + 1
 
     def fresh(self, target: Path) -> World:
         """A copy of the template in ``target`` (removed first), ready for one run."""
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(self.root, target)
-        return World(target, self.contacts, self.chats)
+        return World(target, self.contacts, self.chats, self.members)
 
     def db_url(self) -> str:
         return f"sqlite:///{self.db}"
 
 
-def build(root: Path, *, contacts: int = CONTACTS, chats: int = CHATS, seed: int = 5) -> World:
+def build(root: Path, *, contacts: int = CONTACTS, chats: int = CHATS,
+          members: int = MEMBERS_PER_CHAT, seed: int = 5) -> World:
     """Make the template world in ``root`` (emptied first)."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    world = World(root, contacts, chats)
+    world = World(root, contacts, chats, members)
     config = EmulatorConfig(db_url=world.db_url())
     asyncio.run(_login_viewer(config, world.home))
     emulator = Emulator(config)
@@ -80,7 +82,7 @@ def build(root: Path, *, contacts: int = CONTACTS, chats: int = CHATS, seed: int
         with emulator.transaction() as session:
             viewer = session.query(Profile).filter(Profile.phone == VIEWER_PHONE).one()
             pids = _add_contacts(session, contacts)
-            _add_group_chats(session, viewer.id, pids, chats, random.Random(seed))
+            _add_group_chats(session, viewer.id, pids, chats, members, random.Random(seed))
     finally:
         emulator.close()
     return world
@@ -122,15 +124,15 @@ def _add_contacts(session: object, count: int) -> list[str]:
 
 
 def _add_group_chats(session: object, viewer: str, pids: list[str], count: int,
-                     rng: random.Random) -> None:
-    """``count`` groups: the viewer plus 3 distinct contacts each, no keys (``new``)."""
+                     per_chat: int, rng: random.Random) -> None:
+    """``count`` groups: the viewer plus ``per_chat`` distinct contacts each, no keys (``new``)."""
     stamp = now_ms()
     chats, members = [], []
     for n in range(count):
         chat_id = new_id("chat")
         chats.append({"id": chat_id, "chat_type": 1, "name": f"Group {n:04d}",
                       "favorites": False, "created_at": stamp + n, "pair_key": None})
-        for offset, pid in enumerate([viewer, *rng.sample(pids, MEMBERS_PER_CHAT)]):
+        for offset, pid in enumerate([viewer, *rng.sample(pids, per_chat)]):
             members.append({"chat_id": chat_id, "pid": pid, "joined_at": stamp + offset,
                             "unread": 0})
     session.execute(insert(ChatRow), chats)  # type: ignore[attr-defined]
