@@ -26,7 +26,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,8 @@ from komandor_desktop.gui.mainwindow import MainWindow
 from komandor_desktop.identity import Profile
 from komandor_desktop.session import STORE_FILE
 from komandor_desktop.store import Store
-from komandor_desktop.sync import build_views
+from komandor_desktop.store.listing import list_rows, read_summary
+from komandor_desktop.sync import list_entries
 from komandor_desktop.sync.keyring import KeyRing
 from komandor_desktop.sync.planner import own_certificate
 
@@ -68,12 +69,12 @@ class _PaintWatch(QObject):
 
 
 def _views_source(store_path: Path, home: Path,
-                  ) -> tuple[Callable[[], list[Any]], Callable[[str], str | None]]:
+                  ) -> tuple[Callable[[], Sequence[Any]], Callable[[str], str | None]]:
     """What ``Session.list_views`` and ``Session.preview`` do (the window's path).
 
-    The list: the light store read and views in the window's order, previews
-    pending; the previews: one full chat read, its key check and decryption,
-    asked by the window for the rows it paints.
+    The list: the light store read and its entries in the window's order,
+    views built for the painted rows; the previews: one full chat read, its
+    key check and decryption, asked by the window for the rows it paints.
     """
     profile = Profile.load(home, PASSPHRASE)
     identity = profile.identity
@@ -82,8 +83,9 @@ def _views_source(store_path: Path, home: Path,
                       trust_anchor=profile.trust_anchor)
     store = Store(store_path)
 
-    def views() -> list[Any]:
-        return build_views(store.chat_summaries(), store.states(), identity=identity)
+    def views() -> Sequence[Any]:
+        return list_entries(list_rows(store), store.states(), identity=identity,
+                            summary=lambda chat_id: read_summary(store, chat_id))
 
     def preview(chat_id: str) -> str | None:
         chat = store.chat(chat_id)

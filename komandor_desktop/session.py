@@ -21,7 +21,8 @@ from .api import ApiClient, RetryPolicy
 from .domain import Chat
 from .identity import Profile
 from .store import Store
-from .sync import SyncEngine, SyncEvent, build_view, build_views
+from .store.listing import list_rows, read_summary
+from .sync import ChatListing, SyncEngine, SyncEvent, build_view, build_views, list_entries
 from .sync.inspect import inspect_chat
 from .views import ChatView
 
@@ -77,15 +78,17 @@ class Session:
         return build_views(self.store.chats(), self.store.states(),
                            identity=self.profile.identity, decrypt=self.decrypt, lang=lang)
 
-    def list_views(self, lang: str = "ru") -> list[ChatView]:
-        """Every stored chat as the window's list shows it, previews left pending.
+    def list_views(self, lang: str = "ru") -> ChatListing:
+        """Every stored chat as the window's list shows it: entries now, views on demand.
 
-        The light read (no certificates, no key checks): 10,000 chats are
-        listed in a fraction of ``views``' time; the window asks ``preview``
-        for the rows it actually shows.
+        The light read (no certificates, no key checks, no view built): the
+        window builds the views of the rows it paints and asks ``preview``
+        for their last messages. As a sequence it gives the same views as
+        ``views`` with the previews pending.
         """
-        return build_views(self.store.chat_summaries(), self.store.states(),
-                           identity=self.profile.identity, lang=lang)
+        return list_entries(list_rows(self.store), self.store.states(),
+                            identity=self.profile.identity, lang=lang,
+                            summary=lambda chat_id: read_summary(self.store, chat_id))
 
     def preview(self, chat_id: str) -> str | None:
         """The decrypted last message of one chat as stored now (None: none, or unreadable)."""

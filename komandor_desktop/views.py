@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from .domain import Chat, ChatStatus, ChatSummary, ChatType, ProfileType, Reason
 from .texts import section_title
@@ -74,26 +75,34 @@ class ChatView:
     pending_message: bytes | None = None
 
 
+_GROUPISH = frozenset({ChatType.GROUP, ChatType.CHANNEL})  # IntEnum: equal to 1 and 2 too
 PINNED_KEY = "pinned"
 GROUPS_KEY = "groups"
 NO_COMPANY_KEY = "no_company"
 
 
 def section_of(chat: Chat | ChatSummary, lang: str = "ru") -> Section:
-    """The section a chat belongs to (UI.md "Order").
+    """The section a chat belongs to (UI.md "Order"); see ``section_for``."""
+    return section_for(chat.favorites or chat.profile_type is ProfileType.SYS,
+                       chat.chat_type in _GROUPISH, chat.profile_company_id,
+                       chat.profile_company, lang)
+
+
+def section_for(pinned: bool, group: bool, company_id: str | None, company: str | None,
+                lang: str = "ru") -> Section:
+    """The section of a chat from the facts it depends on (positional: the list's hot path).
 
     Favorites and the system chat are pinned; groups and channels have their
     own section even when a company is set; personal chats go under their
     company (keyed by ``profileCompanyId``, titled by ``profileCompany``), or
     under "Без организации".
     """
-    if chat.favorites or chat.profile_type is ProfileType.SYS:
+    if pinned:
         return Section(SectionKind.PINNED, PINNED_KEY, section_title("pinned", lang))
-    if chat.chat_type in (ChatType.GROUP, ChatType.CHANNEL):
+    if group:
         return Section(SectionKind.GROUPS, GROUPS_KEY, section_title("groups", lang))
-    if chat.profile_company_id:
-        title = chat.profile_company or chat.profile_company_id
-        return Section(SectionKind.COMPANY, f"company:{chat.profile_company_id}", title)
+    if company_id:
+        return Section(SectionKind.COMPANY, f"company:{company_id}", company or company_id)
     return Section(SectionKind.NO_COMPANY, NO_COMPANY_KEY, section_title("no_company", lang))
 
 
@@ -102,30 +111,52 @@ def section_sort_key(section: Section) -> tuple[int, str, str]:
     return (int(section.kind), section.title.casefold(), section.key)
 
 
-def _pin_rank(view: ChatView) -> int:
-    """Inside the pinned section Favorites come first, then the system chat."""
-    if view.favorites:
-        return 0
-    if view.system:
-        return 1
-    return 2
+def order_in_section(favorites: bool, system: bool, time: int | None, name: str,
+                     chat_id: str) -> tuple[object, ...]:
+    """A chat's place inside its section: pin rank, newest message, name, id.
 
-
-def view_sort_key(view: ChatView) -> tuple[object, ...]:
-    """The total order of UI.md: section, pin rank, newest message, name, id.
-
+    Inside the pinned section Favorites come first, then the system chat.
     Chats without a message sort after those with one; ties fall back to the
     case-insensitive name and finally the id, so the order is deterministic.
     """
-    time = view.last_message_time
-    return (
-        section_sort_key(view.section),
-        _pin_rank(view),
-        time is None,
-        -(time or 0),
-        view.name.casefold(),
-        view.id,
-    )
+    pin = 0 if favorites else 1 if system else 2
+    return (pin, time is None, -(time or 0), name.casefold(), chat_id)
+
+
+def view_sort_key(view: ChatView) -> tuple[object, ...]:
+    """The total order of UI.md: section, then ``order_in_section``."""
+    return (section_sort_key(view.section), *order_in_section(
+        view.favorites, view.system, view.last_message_time, view.name, view.id))
+
+
+class ListEntry(NamedTuple):
+    """One chat as the list's structure needs it: its place, its filters, its source.
+
+    The window keeps one entry per chat and builds the full ``ChatView`` only
+    for the rows it paints (10,000 views cost more than the whole list's
+    layout). Grouping, order, the unread counts and the search read the
+    entry alone. ``source`` is what the view is built from: two entries with
+    equal sources give equal views, so an unchanged chat keeps its built view
+    across syncs.
+    """
+
+    id: str
+    section: Section
+    order: tuple[object, ...]  # ``order_in_section``
+    unread: int
+    name: str
+    company: str | None
+    title: str | None
+    phone: str | None
+    source: object
+
+
+def entry_of_view(view: ChatView) -> ListEntry:
+    """The entry of a ready view (tests, the demo, the CLI's eager list)."""
+    order = order_in_section(view.favorites, view.system, view.last_message_time, view.name,
+                             view.id)
+    return ListEntry(view.id, view.section, order, view.unread, view.name, view.company,
+                     view.title, view.phone, view)
 
 
 def sort_views(views: Iterable[ChatView]) -> list[ChatView]:
@@ -134,14 +165,24 @@ def sort_views(views: Iterable[ChatView]) -> list[ChatView]:
 
 
 def display_name(chat: Chat | ChatSummary, lang: str = "ru") -> str:
-    """The name a row shows: Favorites and groups have their own, else the profile's.
+    """The name a row shows; see ``name_for``. Kept here so the window and the CLI agree."""
+    return name_for(chat.favorites, chat.chat_type in _GROUPISH, chat.chat_name,
+                    chat.profile_type is ProfileType.SYS, chat.profile_name, chat.profile_phone,
+                    chat.id, lang)
 
-    Kept here so ``build_views`` and the CLI agree on it.
+
+def name_for(favorites: bool, group: bool, chat_name: str | None, system: bool,
+             profile_name: str | None, phone: str | None, chat_id: str,
+             lang: str = "ru") -> str:
+    """The name of a chat from the facts it depends on (positional: the list's hot path).
+
+    Favorites and groups have their own name, the system chat its profile's
+    or "Командор", everyone else the profile's name, else the phone, else the id.
     """
-    if chat.favorites:
+    if favorites:
         return section_title("favorites", lang)
-    if chat.chat_type in (ChatType.GROUP, ChatType.CHANNEL) and chat.chat_name:
-        return chat.chat_name
-    if chat.profile_type is ProfileType.SYS:
-        return chat.profile_name or section_title("system", lang)
-    return chat.profile_name or chat.profile_phone or chat.id
+    if group and chat_name:
+        return chat_name
+    if system:
+        return profile_name or section_title("system", lang)
+    return profile_name or phone or chat_id

@@ -1,4 +1,4 @@
-"""The flat chat model, the filter proxy and the section tree (qtmodeltester on each)."""
+"""The flat chat model, the filter and the section tree (qtmodeltester on the models)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelInd
 from PySide6.QtTest import QAbstractItemModelTester
 
 from komandor_desktop.domain import Reason
-from komandor_desktop.gui.chatmodel import ChatFilterProxy, ChatListModel, ChatRole
+from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel, ChatRole
 from komandor_desktop.gui.demo import demo_views, make_view
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
 
@@ -39,35 +39,33 @@ def watch(qtmodeltester, qtlog):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def stack(watch):  # type: ignore[no-untyped-def]
     model = ChatListModel()
-    proxy = ChatFilterProxy()
-    proxy.setSourceModel(model)
-    tree = SectionTreeModel(proxy)
-    watch(model, proxy, tree)
+    chat_filter = ChatFilter()
+    tree = SectionTreeModel(model, chat_filter)
+    watch(model, tree)
     model.update(demo_views(NOW))
-    return model, proxy, tree
+    return model, chat_filter, tree
 
 
 def test_models_pass_modeltester_through_updates(watch, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     model = ChatListModel()
-    proxy = ChatFilterProxy()
-    proxy.setSourceModel(model)
-    tree = SectionTreeModel(proxy)
-    watch(model, proxy, tree)
+    chat_filter = ChatFilter()
+    tree = SectionTreeModel(model, chat_filter)
+    watch(model, tree)
     views = demo_views(NOW)
     model.update(views)
     model.update(views[5:] + [make_view("x", "Новый", company="ААА", company_id="aaa")])
-    proxy.set_search("ов")
-    proxy.set_unread_only(True)
-    proxy.set_search("")
+    chat_filter.set_search("ов")
+    chat_filter.set_unread_only(True)
+    chat_filter.set_search("")
     model.update([dataclasses.replace(v, unread=v.unread + 1) for v in views])
     model.update([])
-    for m in (model, proxy, tree):
+    for m in (model, tree):
         qtmodeltester.check(m)
     assert tree.rowCount() == 0
 
 
 def test_sections_in_ui_order(stack) -> None:  # type: ignore[no-untyped-def]
-    _model, _proxy, tree = stack
+    _model, _chat_filter, tree = stack
     assert tree.section_keys() == [
         "pinned", "company:c-vector", "company:c-sokolov", "company:c-romashka",
         "groups", "no_company",
@@ -83,7 +81,7 @@ def test_sections_in_ui_order(stack) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_switched_off_rows_are_selectable_with_tooltip_and_description(stack) -> None:  # type: ignore[no-untyped-def]
-    model, _proxy, tree = stack
+    model, _chat_filter, tree = stack
     index = tree.index_of("c2")
     assert index.data(ChatRole.Enabled) is False
     flags = tree.flags(index)
@@ -98,11 +96,13 @@ def test_switched_off_rows_are_selectable_with_tooltip_and_description(stack) ->
     assert "Счёт на оплату" in on.data(Qt.ItemDataRole.AccessibleDescriptionRole)
     header = tree.section_index("pinned")
     assert not tree.flags(header) & Qt.ItemFlag.ItemIsSelectable
-    assert model.flags(model.index_of("c2")) == tree.flags(index)
+    flat = model.flags(model.index_of("c2"))
+    assert flat & Qt.ItemFlag.ItemIsSelectable
+    assert flat & Qt.ItemFlag.ItemIsEnabled
 
 
 def test_update_in_place_signals_and_persistent_selection(stack, qtbot) -> None:  # type: ignore[no-untyped-def]
-    model, _proxy, tree = stack
+    model, _chat_filter, tree = stack
     views = model.views()
     selection = QItemSelectionModel(tree)
     selected = tree.index_of("c3")
@@ -127,7 +127,7 @@ def test_update_in_place_signals_and_persistent_selection(stack, qtbot) -> None:
 
 
 def test_update_moves_chat_between_sections(stack) -> None:  # type: ignore[no-untyped-def]
-    model, _proxy, tree = stack
+    model, _chat_filter, tree = stack
     views = [dataclasses.replace(v, section=next(x.section for x in model.views() if x.id == "c6"))
              if v.id == "p2" else v for v in model.views()]
     model.update(views)
@@ -144,37 +144,37 @@ def test_update_rejects_duplicate_ids() -> None:
 
 
 def test_search_matches_name_company_title_phone(stack) -> None:  # type: ignore[no-untyped-def]
-    _model, proxy, tree = stack
-    proxy.set_search("ИВАНОВ")
+    _model, chat_filter, tree = stack
+    chat_filter.set_search("ИВАНОВ")
     assert tree.chat_ids() == ["c1"]
-    proxy.set_search("вектор")
+    chat_filter.set_search("вектор")
     assert sorted(tree.chat_ids()) == ["c5", "c6"]
-    proxy.set_search("юрист")
+    chat_filter.set_search("юрист")
     assert tree.chat_ids() == ["c2"]
-    proxy.set_search("+7 (916) 123")
+    chat_filter.set_search("+7 (916) 123")
     assert tree.chat_ids() == ["c1"]
-    proxy.set_search("8 916 123-45")
+    chat_filter.set_search("8 916 123-45")
     assert tree.chat_ids() == ["c1"]
-    proxy.set_search("нет такого")
+    chat_filter.set_search("нет такого")
     assert tree.chat_ids() == []
     assert tree.section_keys() == []
 
 
 def test_unread_filter_and_section_sums(stack) -> None:  # type: ignore[no-untyped-def]
-    _model, proxy, tree = stack
-    proxy.set_unread_only(True)
+    _model, chat_filter, tree = stack
+    chat_filter.set_unread_only(True)
     assert set(tree.chat_ids()) == {"sys", "c1", "c6", "g1", "p6"}
     assert tree.section_index("company:c-sokolov") == QModelIndex()
-    proxy.set_search("лебедева")
+    chat_filter.set_search("лебедева")
     assert tree.chat_ids() == ["c6"]
     assert tree.section_index("company:c-vector").data(ChatRole.SectionCount) == 1
-    proxy.set_unread_only(False)
-    proxy.set_search("")
+    chat_filter.set_unread_only(False)
+    chat_filter.set_search("")
     assert len(tree.chat_ids()) == 20
 
 
 def test_reason_change_updates_row(stack) -> None:  # type: ignore[no-untyped-def]
-    model, _proxy, tree = stack
+    model, _chat_filter, tree = stack
     fixed = make_view("c2", "Смирнова Мария", company="ООО «Ромашка»", company_id="c-romashka",
                       last_message="Готово", last_message_time=NOW)
     model.update([fixed if v.id == "c2" else v for v in model.views()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from komandor_desktop.gui.chatmodel import ChatFilterProxy, ChatListModel, ChatRole
+from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel, ChatRole
 from komandor_desktop.gui.demo import make_view
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
 
@@ -22,9 +22,8 @@ def test_only_rows_asked_for_are_decrypted_and_kept(qtmodeltester) -> None:  # t
         return f"text of {chat_id}"
 
     model = ChatListModel(previews=source)
-    proxy = ChatFilterProxy()
-    proxy.setSourceModel(model)
-    tree = SectionTreeModel(proxy, resolve=model.previews.resolve)
+    chat_filter = ChatFilter()
+    tree = SectionTreeModel(model, chat_filter)
     views = _views()
     model.update(views)
     assert asked == []  # building, filtering and grouping decrypt nothing

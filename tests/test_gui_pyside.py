@@ -10,6 +10,7 @@ keeps that release out; this test fails on any binding that still does it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -30,7 +31,7 @@ class _Model(QAbstractListModel):
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from 3.12 on")
 def test_void_calls_and_none_answers_keep_none_alive(qtbot: object) -> None:
     label, timer, model, items = QLabel(), QTimer(), _Model(), QStandardItemModel()
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "QLabel.setText": lambda: label.setText("a"),
         "QTimer.setInterval": lambda: timer.setInterval(5),
         "QStandardItemModel.appendRow": lambda: items.appendRow(QStandardItem("x")),

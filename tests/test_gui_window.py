@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication
 
 from komandor_desktop.gui import i18n
 from komandor_desktop.gui.bridge import SyncBridge
@@ -97,6 +97,12 @@ def test_activation_only_for_switched_on_chats(window, qtbot) -> None:  # type: 
     window.pane.select_chat("c1")
     qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert opened == ["c1"]
+    # neither F2 nor a double click turns a row into a text field
+    qtbot.keyClick(tree, Qt.Key.Key_F2)
+    assert tree.state() != QAbstractItemView.State.EditingState
+    qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton,
+                      pos=tree.visualRect(tree.currentIndex()).center())
+    assert tree.state() != QAbstractItemView.State.EditingState
 
 
 def test_keyboard_navigation_and_folding(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,8 @@ from test_store_support import cert, full_chat, plain_chat, snapshot
 
 from komandor_desktop.domain import Chat, ChatState, ChatStatus, Identity, Reason
 from komandor_desktop.store import Store
-from komandor_desktop.sync import build_views, explain
+from komandor_desktop.store.listing import list_rows, read_summary
+from komandor_desktop.sync import build_views, explain, list_entries
 
 ME = Identity("http://127.0.0.1", "79990000001", "me", "cid-me", "PEM", None)
 
@@ -64,3 +65,38 @@ def test_summaries_explain_and_view_like_full_chats(tmp_path: Path,
         expected = ev.last_message and next(c for c in full if c.id == ev.id).last_message_text
         assert lv.pending_message == (expected or None)
         assert dataclasses.replace(lv, pending_message=None, last_message=ev.last_message) == ev
+
+
+def test_window_listing_equals_the_eager_views(tmp_path: Path) -> None:
+    """list_rows + list_entries (the window's path) give build_views' order and views."""
+    chats = _chats()
+    states = {"chat-plain": ChatState("chat-plain", Reason.KEY_NOT_IMPORTABLE, "bad key")}
+    with Store(tmp_path / "s.db") as store:
+        store.refresh(snapshot(*chats), now_ms=1)
+        store.set_states(states.values())
+        listing = list_entries(list_rows(store), store.states(), identity=ME,
+                               summary=lambda cid: read_summary(store, cid))
+        summaries = store.chat_summaries()
+        assert [read_summary(store, s.id) for s in summaries] == summaries
+        assert read_summary(store, "no-such-chat") is None
+        eager = build_views(summaries, store.states(), identity=ME)
+        assert [e.id for e in listing.entries] == [v.id for v in eager]
+        assert list(listing) == eager
+        for entry, view in zip(listing.entries, eager, strict=True):
+            assert (entry.section, entry.name, entry.unread) == (view.section, view.name,
+                                                                 view.unread)
+        # a stored change shows in the entry's source; an unchanged chat keeps an equal entry
+        before = {e.id: e for e in listing.entries}
+        store.set_states([ChatState("chat-new", Reason.CERTIFICATE_REJECTED, "cid-x:expired")])
+        again = list_entries(list_rows(store), store.states(), identity=ME,
+                             summary=lambda cid: read_summary(store, cid))
+        changed = {e.id for e in again.entries if e != before[e.id]}
+        assert changed == {"chat-new"}
+        # a stored change of the chat itself changes its content hash, hence its entry
+        keyless = next(c for c in chats if c.id == "chat-keyless")
+        store.refresh(snapshot(*[dataclasses.replace(c, last_message_status=2)
+                                 if c is keyless else c for c in chats]), now_ms=2)
+        third = list_entries(list_rows(store), store.states(), identity=ME,
+                             summary=lambda cid: read_summary(store, cid))
+        previous = {e.id: e for e in again.entries}
+        assert {e.id for e in third.entries if e != previous[e.id]} == {"chat-keyless"}

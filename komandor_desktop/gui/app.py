@@ -97,7 +97,7 @@ def attach_tray(window: MainWindow) -> QSystemTrayIcon | None:
 def run_window(
     *,
     engine_factory: Callable[[Callable[[Any], None]], Engine] | None,
-    views: Callable[[], list[Any]],
+    views: Callable[[], Sequence[Any]],
     user_name: str = "",
     inspector_data: InspectorData | None = None,
     argv: Sequence[str] | None = None,

@@ -12,7 +12,8 @@ follow-up pass (their phones too). Task references are kept here: qasync
 0.28 keeps only weak ones (qasync #159).
 
 Signals:
-    viewsChanged(list): a fresh ``list[ChatView]`` after a pass or an event.
+    viewsChanged(object): a fresh list after a pass or an event: ``list[ChatView]``, or
+        a ``ChatListing`` whose views are built when shown.
     progress(int, int): keys done / total of the running pass.
     syncFinished(qint64): a pass succeeded, at this Unix ms time.
     offline(str, int): the server is unreachable; message, seconds to retry.
@@ -56,7 +57,7 @@ class SyncBridge(QObject):
         clock_ms: "now" in Unix ms, injectable for tests.
     """
 
-    viewsChanged = Signal(list)
+    viewsChanged = Signal(object)  # list[ChatView] or a ChatListing (views on demand)
     progress = Signal(int, int)
     syncFinished = Signal("qint64")  # type: ignore[arg-type]  # 64-bit: Unix ms overflow int
     offline = Signal(str, int)
@@ -67,7 +68,7 @@ class SyncBridge(QObject):
     def __init__(
         self,
         engine: Engine | None = None,
-        views: Callable[[], list[Any]] | None = None,
+        views: Callable[[], Sequence[Any]] | None = None,
         *,
         interval_ms: int = 30_000,
         clock_ms: Callable[[], int] | None = None,
@@ -200,7 +201,7 @@ class SyncBridge(QObject):
             log.exception("building the chat views failed")
             self.error.emit(f"{type(exc).__name__}: {exc}")
             return
-        self.viewsChanged.emit(list(views))
+        self.viewsChanged.emit(views)
 
     async def refresh_views_async(self) -> None:
         """``refresh_views`` with the views built in a worker thread; returns once shown.
@@ -228,7 +229,7 @@ class SyncBridge(QObject):
                 log.exception("building the chat views failed")
                 self.error.emit(f"{type(exc).__name__}: {exc}")
                 return
-            self.viewsChanged.emit(list(views))
+            self.viewsChanged.emit(views)
 
     def _refresh_views_soon(self) -> None:
         task = asyncio.ensure_future(self.refresh_views_async())

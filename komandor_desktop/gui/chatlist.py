@@ -1,6 +1,6 @@
 """The left pane: search field, All / Unread filter, and the sectioned chat list.
 
-The pane stacks the models (flat → filter proxy → section tree) over a
+The pane stacks the section tree (with its ``ChatFilter``) over a
 ``ChatListModel`` it is given, and turns view events into chat ids, so the
 window never deals with indexes. Section headers fold on click, Space,
 Left/Right; which ones are folded is kept by key so it survives syncs and
@@ -15,7 +15,7 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from ..views import ChatView
 from . import icons
-from .chatmodel import ChatFilterProxy, ChatListModel, ChatRole
+from .chatmodel import ChatFilter, ChatListModel, ChatRole
 from .delegate import ChatDelegate
 from .sectionmodel import SectionTreeModel
 
@@ -56,6 +56,7 @@ class ChatTree(QTreeView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QTreeView.Shape.NoFrame)
         self.setAllColumnsShowFocus(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Space folds a header; Enter on a header folds too instead of "activating"."""
@@ -80,9 +81,8 @@ class ChatListPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.model = model
-        self.proxy = ChatFilterProxy(self)
-        self.proxy.setSourceModel(model)
-        self.tree_model = SectionTreeModel(self.proxy, self, resolve=model.previews.resolve)
+        self.filter = ChatFilter(self)
+        self.tree_model = SectionTreeModel(model, self.filter, self)
         self._collapsed: set[str] = set()
         self._build(clock)
         self.tree_model.rowsInserted.connect(self._on_rows_inserted)
@@ -95,7 +95,7 @@ class ChatListPane(QWidget):
         self.search.setClearButtonEnabled(True)
         glass = icons.icon("search", self._soft())
         self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
-        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self.filter.set_search)
         self.search.installEventFilter(self)
         self.all_button = QPushButton(self)
         self.unread_button = QPushButton(self)
@@ -195,7 +195,7 @@ class ChatListPane(QWidget):
 
     def _on_filter(self, button_id: int, checked: bool) -> None:
         if checked:
-            self.proxy.set_unread_only(button_id == 1)
+            self.filter.set_unread_only(button_id == 1)
 
     def set_unread_only(self, on: bool) -> None:
         (self.unread_button if on else self.all_button).setChecked(True)
@@ -252,7 +252,17 @@ class ChatListPane(QWidget):
             self._collapsed.discard(key)
         self.collapsedChanged.emit()
 
-    def views_updated(self, views: list[ChatView]) -> None:
-        """Apply a new list of views (in place; selection and folding survive)."""
+    def views_updated(self, views: Sequence[ChatView]) -> None:
+        """Apply a new list (views or a ``ChatListing``) in place.
+
+        Selection and folding survive: persistent indexes follow their chats
+        through removals, inserts and re-sorts; only a chat whose section
+        moved loses its index, and is made current again here.
+        """
+        current = self.tree_model.chat_id_at(self.tree.currentIndex())
         self.model.update(views)
+        if current is not None and self.tree_model.chat_id_at(self.tree.currentIndex()) is None:
+            index = self.tree_model.index_of(current)
+            if index.isValid():
+                self.tree.setCurrentIndex(index)
 

@@ -13,7 +13,7 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -209,8 +209,8 @@ class MainWindow(QMainWindow):
 
     # -- data ---------------------------------------------------------------
 
-    def set_views(self, views: list[ChatView]) -> None:
-        """Show a new list of views; selection, scroll and folding survive."""
+    def set_views(self, views: Sequence[ChatView]) -> None:
+        """Show a new list (views or a ``ChatListing``); selection, scroll and folding survive."""
         self.pane.views_updated(views)
         current = self.pane.current_chat()
         shown = self.detail.view
@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
             self.detail.show_view(current)
         if self.inspector is not None and self.inspector.isVisible():
             self._refresh_inspector()
-        self.unreadChanged.emit(sum(v.unread for v in self.model.views()))
+        self.unreadChanged.emit(self.model.total_unread())
 
     def delegate_time(self, chat_id: str) -> str:
         """The time column of one chat as the list paints it (for tests and a11y)."""

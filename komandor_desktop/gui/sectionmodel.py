@@ -1,119 +1,115 @@
-"""The section tree: the (filtered) flat chat model grouped and sorted for the list.
+"""The section tree: the flat chat model filtered, grouped and sorted for the list.
 
 Top-level rows are the sections of UI.md (pinned, one per company, groups, no
 organisation), their children the chats in the order of ``views.view_sort_key``.
-Whenever the source model changes, the tree computes the target layout and
-walks its current layout towards it with remove / insert signals and one
-layout change per re-sorted section, which carries persistent indexes along,
-so a chat that only moves keeps its persistent index (selection, current
-item, expanded sections all survive a sync).
 
-Child indexes carry the serial number of their section as ``internalId``,
-never a row: a section can move while its children are referenced.
+The tree's structure lives in a ``QStandardItemModel``: one header item per
+section, and under it as many (empty) rows as it shows chats. The tree view
+lays out every row of its model at each layout; over a Python
+``QAbstractItemModel`` that meant several Python calls per row (index,
+parent, rowCount, flags) — measured, 2.5 times the cost of the whole layout
+over C++ rows. Here the layout never leaves C++; Python answers ``data()``
+for the rows being painted only, from the section's list of chat ids, and
+the flat model builds their views on demand. ``flags()`` is not overridden
+either: chat rows have the C++ defaults for rows without an item (enabled,
+selectable; the chat tree turns editing off), headers their item's.
+
+Whenever the source model or the filter changes, the tree computes the
+target layout from the flat model's entries and walks its rows towards it:
+removals in contiguous runs, a section's new chats in one insert, a
+re-sorted section in one layout change that carries the persistent indexes
+along (selection, current item and folding stay on their chats).
+
+Python's side (the sections and their chat ids) changes at the exact moment
+Qt's does: a structural change is staged, then applied by the first slot
+on ``rowsInserted`` / ``rowsRemoved``, so every other listener (the view,
+the model tester) sees the old state before the change and the new after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from ..views import ChatView, Section, section_sort_key, view_sort_key
-from .chatmodel import CHAT_FLAGS, PREVIEW_ROLES, AnyIndex, ChatRole, view_data
+from ..bulk import paused_gc
+from ..views import ChatView, ListEntry, Section, section_sort_key
+from .chatmodel import PREVIEW_ROLES, AnyIndex, ChatFilter, ChatListModel, ChatRole, view_data
 
-_TOP = 0  # internalId of top-level (section) indexes
-_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _HEADER_FLAGS = Qt.ItemFlag.ItemIsEnabled  # headers fold, they are not selected
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+
+
+def _address(item: QStandardItem) -> int:
+    """The C++ address of an item: the ``internalId()`` of its children's indexes."""
+    return int(shiboken6.getCppPointer(item)[0])
 
 
 @dataclass(eq=False)
 class _Node:
-    """One section as currently exposed: its serial, header data and chat ids."""
+    """One shown section: its header item, its chats in row order, the header's numbers."""
 
     section: Section
-    serial: int
+    item: QStandardItem
+    address: int
     ids: list[str] = field(default_factory=list)
     count: int = 0
     unread: int = 0
 
 
-class SectionTreeModel(QAbstractItemModel):
-    """Sections with their chats, built from a flat source model of ``ChatView``."""
+class SectionTreeModel(QStandardItemModel):
+    """Sections with their chats, built from a ``ChatListModel`` and a ``ChatFilter``."""
 
-    def __init__(self, source: QAbstractItemModel, parent: Any = None, *,
+    def __init__(self, source: ChatListModel, chat_filter: ChatFilter | None = None,
+                 parent: Any = None, *,
                  resolve: Callable[[ChatView], ChatView] | None = None) -> None:
         super().__init__(parent)
         self._source = source
-        self._resolve = resolve or (lambda view: view)  # decrypts a pending preview
-        self._nodes: list[_Node] = []
-        self._by_serial: dict[int, _Node] = {}
-        self._section_rows: dict[int, int] = {}  # serial -> row of the shown sections
-        self._serials: dict[str, int] = {}
-        self._views: dict[str, ChatView] = {}
-        for sig in (source.rowsInserted, source.rowsRemoved, source.rowsMoved):
+        self._filter = chat_filter or ChatFilter(self)
+        self._resolve = resolve or source.previews.resolve  # decrypts a pending preview
+        self._nodes: list[_Node] = []  # in row order
+        self._by_key: dict[str, _Node] = {}  # header items hold their section key
+        self._by_address: dict[int, _Node] = {}
+        self._entries: dict[str, ListEntry] = {}  # shown chat id -> entry
+        # A QStandardItemModel index carries its parent item's address: the
+        # invisible root's for every header, the header's for every chat.
+        self._root_id = _address(self.invisibleRootItem())
+        self._staged: Callable[[], object] | None = None
+        self.rowsInserted.connect(self._apply_staged)  # first slots: before any view's
+        self.rowsRemoved.connect(self._apply_staged)
+        for sig in (source.rowsInserted, source.rowsRemoved, source.rowsMoved,
+                    source.dataChanged, source.layoutChanged, source.modelReset):
             sig.connect(self._rebuild)
-        source.dataChanged.connect(self._rebuild)
-        source.layoutChanged.connect(self._rebuild)
-        source.modelReset.connect(self._rebuild)
+        self._filter.changed.connect(self._rebuild)
         self._rebuild()
 
-    # -- structure ----------------------------------------------------------
+    @property
+    def chat_filter(self) -> ChatFilter:
+        return self._filter
 
-    # index(), parent() and flags() run for every row at each layout of the tree
-    # (10,000 rows: tens of thousands of calls), hence the plain, flat checks.
-
-    def index(self, row: int, column: int = 0, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if column != 0 or row < 0:
-            return QModelIndex()
-        nodes = self._nodes
-        if not parent.isValid():
-            return self.createIndex(row, 0, _TOP) if row < len(nodes) else QModelIndex()
-        prow = parent.row()
-        if parent.internalId() != _TOP or prow >= len(nodes) or row >= len(nodes[prow].ids):
-            return QModelIndex()
-        return self.createIndex(row, 0, nodes[prow].serial)
-
-    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid():
-            return QModelIndex()
-        row = self._section_rows.get(index.internalId())  # None for _TOP and unknown serials
-        return QModelIndex() if row is None else self.createIndex(row, 0, _TOP)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self._nodes)
-        if parent.column() != 0 or parent.internalId() != _TOP:
-            return 0
-        return len(self._nodes[parent.row()].ids)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 1
-
-    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return self.rowCount(parent) > 0
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return _NO_FLAGS
-        return _HEADER_FLAGS if index.internalId() == _TOP else CHAT_FLAGS
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # cheap checks instead of checkIndex(): the view asks for every row's data
-        if not index.isValid() or index.model() is not self:
-            return None
-        if index.internalId() == _TOP:
-            row = index.row()
-            return self._section_data(self._nodes[row], role) if row < len(self._nodes) else None
-        view = self._built_view(index)
-        if view is None:
-            return None
-        return view_data(self._resolve(view) if role in PREVIEW_ROLES else view, role)
+    # -- reading ------------------------------------------------------------
 
     def is_header(self, index: AnyIndex) -> bool:
         """Whether ``index`` is a section header (the delegate's size, without data())."""
-        return index.isValid() and index.internalId() == _TOP
+        return index.isValid() and index.internalId() == self._root_id
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        # asked for the painted rows only: the layout reads the C++ rows
+        if not index.isValid():
+            return None
+        if index.internalId() == self._root_id:
+            node = self._by_key.get(super().data(index, _DISPLAY))
+            return None if node is None else self._section_data(node, role)
+        chat_id = self.chat_id_at(index)
+        view = None if chat_id is None else self._source.built_view(chat_id)
+        if view is None:
+            return None
+        return view_data(self._resolve(view) if role in PREVIEW_ROLES else view, role)
 
     def _section_data(self, node: _Node, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -129,34 +125,32 @@ class SectionTreeModel(QAbstractItemModel):
         }
         return values.get(role)
 
-    # -- lookups ------------------------------------------------------------
+    def chat_id_at(self, index: AnyIndex) -> str | None:
+        """The chat id of a chat index; None for headers and invalid ones."""
+        if not index.isValid() or index.model() is not self:
+            return None
+        node = self._by_address.get(index.internalId())
+        row = index.row()
+        return None if node is None or row >= len(node.ids) else node.ids[row]
 
     def view_at(self, index: AnyIndex) -> ChatView | None:
         """The ChatView of a chat index, preview decrypted; None for headers and invalid ones."""
-        view = self._built_view(index)
+        chat_id = self.chat_id_at(index)
+        view = None if chat_id is None else self._source.built_view(chat_id)
         return None if view is None else self._resolve(view)
-
-    def _built_view(self, index: AnyIndex) -> ChatView | None:
-        if not index.isValid() or index.internalId() == _TOP:
-            return None
-        node = self._by_serial.get(index.internalId())
-        if node is None or index.row() >= len(node.ids):
-            return None
-        return self._views.get(node.ids[index.row()])
 
     def index_of(self, chat_id: str) -> QModelIndex:
         """The index of a shown chat, invalid when it is filtered out or absent."""
-        for row, node in enumerate(self._nodes):
-            if chat_id in node.ids:
-                return self.index(node.ids.index(chat_id), 0, self.index(row, 0))
-        return QModelIndex()
+        entry = self._entries.get(chat_id)
+        node = None if entry is None else self._by_key.get(entry.section.key)
+        if node is None or chat_id not in node.ids:
+            return QModelIndex()
+        return self.index(node.ids.index(chat_id), 0, node.item.index())
 
     def section_index(self, key: str) -> QModelIndex:
         """The header index of a section by key, invalid when not shown."""
-        for row, node in enumerate(self._nodes):
-            if node.section.key == key:
-                return self.index(row, 0)
-        return QModelIndex()
+        node = self._by_key.get(key)
+        return QModelIndex() if node is None else node.item.index()
 
     def section_keys(self) -> list[str]:
         """Keys of the shown sections, top to bottom."""
@@ -168,105 +162,105 @@ class SectionTreeModel(QAbstractItemModel):
 
     # -- rebuilding ---------------------------------------------------------
 
-    def _source_views(self) -> list[ChatView]:
-        """The views of the source's rows: in bulk when it offers ``shown_views``.
-
-        Reading 10,000 rows one ``index().data()`` at a time costs ~0.1 s; the
-        filter proxy and the flat model hand their list over in one call.
-        """
-        bulk = getattr(self._source, "shown_views", None)
-        if callable(bulk):
-            return list(bulk())
-        found = (self._source.index(row, 0).data(ChatRole.RawView)
-                 for row in range(self._source.rowCount()))
-        return [view for view in found if isinstance(view, ChatView)]
-
-    def _target(self) -> tuple[list[tuple[Section, list[str]]], dict[str, ChatView]]:
-        """The layout the source asks for: sorted sections with sorted chat ids."""
-        views = {view.id: view for view in self._source_views()}
-        groups: dict[str, list[ChatView]] = {}
-        for view in sorted(views.values(), key=view_sort_key):
-            groups.setdefault(view.section.key, []).append(view)
-        layout = [(vs[0].section, [v.id for v in vs]) for vs in groups.values()]
+    def _target(self) -> tuple[list[tuple[Section, list[str]]], dict[str, ListEntry]]:
+        """The layout the source and the filter ask for: sorted sections, sorted chat ids."""
+        entries = self._source.entries()
+        if self._filter.filtering:
+            entries = [e for e in entries if self._filter.accepts(e)]
+        groups: dict[str, list[ListEntry]] = {}
+        for entry in entries:
+            groups.setdefault(entry.section.key, []).append(entry)
+        layout = []
+        for members in groups.values():
+            members.sort(key=_order)
+            layout.append((members[0].section, [e.id for e in members]))
         layout.sort(key=lambda item: section_sort_key(item[0]))
-        return layout, views
+        return layout, {e.id: e for e in entries}
 
     def _rebuild(self, *_args: object) -> None:
-        """Walk the current tree to the target layout with few, coarse signals.
+        """Walk the current rows to the target layout with few, coarse signals."""
+        with paused_gc():  # tens of thousands of small objects: no heap walks in between
+            layout, entries = self._target()
+            wanted = {section.key: ids for section, ids in layout}
+            old_entries = self._entries
+            self._entries = {**old_entries, **entries}  # removed rows stay readable meanwhile
+            self._drop_sections(set(wanted))
+            for node in self._nodes:
+                self._drop_children(node, set(wanted[node.section.key]))
+            self._arrange_sections(layout)
+            for node in self._nodes:
+                self._add_children(node, wanted[node.section.key])
+                self._reorder_children(node, wanted[node.section.key])
+            self._entries = entries
+            self._refresh_data(old_entries)
 
-        Removals go in contiguous runs, a section's new chats in one insert,
-        and a section whose order changed in one layout change that carries
-        the persistent indexes along (selection, current item, folding).
-        """
-        layout, views = self._target()
-        wanted = {section.key: ids for section, ids in layout}
-        old_views = self._views
-        self._views = {**old_views, **views}  # old entries stay readable while removing
-        self._drop_sections(set(wanted))
-        for node in self._nodes:
-            self._drop_children(node, set(wanted[node.section.key]))
-        self._arrange_sections(layout)
-        for node in self._nodes:
-            self._add_children(node, wanted[node.section.key])
-            self._reorder_children(node, wanted[node.section.key])
-        self._views = views
-        self._refresh_data(old_views)
+    def _stage(self, change: Callable[[], object], act: Callable[[], object]) -> None:
+        """Run the Qt change ``act``; ``change`` (Python's side) runs inside its signal."""
+        self._staged = change
+        act()
+        if self._staged is not None:  # no signal came (nothing changed): apply now
+            self._apply_staged()
+
+    def _apply_staged(self, *_args: object) -> None:
+        change, self._staged = self._staged, None
+        if change is not None:
+            change()
 
     def _drop_sections(self, keep: set[str]) -> None:
         for row in range(len(self._nodes) - 1, -1, -1):
             node = self._nodes[row]
             if node.section.key not in keep:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._nodes[row]
-                del self._by_serial[node.serial]
-                self._reindex_sections()
-                self.endRemoveRows()
+                self._stage(partial(self._forget, row, node), partial(self.removeRow, row))
+
+    def _forget(self, row: int, node: _Node) -> None:
+        del self._nodes[row]
+        del self._by_key[node.section.key]
+        del self._by_address[node.address]
 
     def _drop_children(self, node: _Node, keep: set[str]) -> None:
         """Remove the chats not in ``keep``, one signal per contiguous run, bottom first."""
         gone = [row for row, chat_id in enumerate(node.ids) if chat_id not in keep]
-        if not gone:
-            return
-        parent = self.createIndex(self._section_rows[node.serial], 0, _TOP)
         while gone:
             last = first = gone.pop()
             while gone and gone[-1] == first - 1:
                 first = gone.pop()
-            self.beginRemoveRows(parent, first, last)
-            del node.ids[first : last + 1]
-            self.endRemoveRows()
+            self._stage(partial(_delete, node.ids, first, last + 1),
+                        partial(node.item.removeRows, first, last - first + 1))
 
     def _arrange_sections(self, layout: list[tuple[Section, list[str]]]) -> None:
-        root = QModelIndex()
         for pos, (section, ids) in enumerate(layout):
             current = [n.section.key for n in self._nodes]
             if pos < len(current) and current[pos] == section.key:
                 continue
-            if section.key in current:
-                src = current.index(section.key)
-                self.beginMoveRows(root, src, src, root, pos)
-                self._nodes.insert(pos, self._nodes.pop(src))
-                self._reindex_sections()
-                self.endMoveRows()
+            if section.key in current:  # moved: the header item takes its rows along
+                self._move_section(current.index(section.key), pos)
                 continue
-            node = _Node(section, self._serial(section.key), list(ids))
-            self.beginInsertRows(root, pos, pos)  # with all its chats: one signal
-            self._nodes.insert(pos, node)
-            self._by_serial[node.serial] = node
-            self._reindex_sections()
-            self.endInsertRows()
+            header = QStandardItem(section.key)
+            header.setFlags(_HEADER_FLAGS)
+            header.setColumnCount(1)  # rows without an item still need their column
+            header.setRowCount(len(ids))  # detached yet: no signal; the rows come along
+            unread = sum(self._entries[chat_id].unread for chat_id in ids)
+            node = _Node(section, header, _address(header), list(ids), len(ids), unread)
+            self._stage(partial(self._remember, pos, node), partial(self.insertRow, pos, header))
+
+    def _move_section(self, src: int, pos: int) -> None:
+        node = self._nodes[src]
+        taken: list[QStandardItem] = []
+        self._stage(partial(self._nodes.pop, src), lambda: taken.extend(self.takeRow(src)))
+        self._stage(partial(self._nodes.insert, pos, node), lambda: self.insertRow(pos, taken))
+
+    def _remember(self, pos: int, node: _Node) -> None:
+        self._nodes.insert(pos, node)
+        self._by_key[node.section.key] = node
+        self._by_address[node.address] = node
 
     def _add_children(self, node: _Node, ids: list[str]) -> None:
         """Append the section's new chats in one insert (``_reorder_children`` places them)."""
         have = set(node.ids)
         fresh = [chat_id for chat_id in ids if chat_id not in have]
-        if not fresh:
-            return
-        parent = self.createIndex(self._section_rows[node.serial], 0, _TOP)
-        first = len(node.ids)
-        self.beginInsertRows(parent, first, first + len(fresh) - 1)
-        node.ids.extend(fresh)
-        self.endInsertRows()
+        if fresh:
+            self._stage(lambda: node.ids.extend(fresh),
+                        lambda: node.item.insertRows(len(node.ids), len(fresh)))
 
     def _reorder_children(self, node: _Node, ids: list[str]) -> None:
         """Put the section's chats in ``ids`` order in one layout change.
@@ -281,38 +275,34 @@ class SectionTreeModel(QAbstractItemModel):
         old = node.ids
         node.ids = list(ids)
         rows = {chat_id: row for row, chat_id in enumerate(node.ids)}
+        parent = node.item.index()
         for index in self.persistentIndexList():
-            if index.internalId() == node.serial and index.row() < len(old):
-                moved = self.createIndex(rows[old[index.row()]], index.column(), node.serial)
+            if index.internalId() == node.address and index.row() < len(old):
+                moved = self.index(rows[old[index.row()]], index.column(), parent)
                 self.changePersistentIndex(index, moved)
         self.layoutChanged.emit()
 
-    def _refresh_data(self, old_views: dict[str, ChatView]) -> None:
+    def _refresh_data(self, old: dict[str, ListEntry]) -> None:
         """dataChanged for changed chats and for headers whose numbers changed."""
-        for row, node in enumerate(self._nodes):
-            parent = self.createIndex(row, 0, _TOP)
-            changed = [child for child, chat_id in enumerate(node.ids)
-                       if _changed(old_views.get(chat_id), self._views[chat_id])]
+        entries = self._entries
+        for node in self._nodes:
+            changed = [row for row, chat_id in enumerate(node.ids)
+                       if (was := old.get(chat_id)) is not None and was != entries[chat_id]]
+            parent = node.item.index()
             if changed:  # one signal per section: thousands of rows change in one sync
                 self.dataChanged.emit(self.index(changed[0], 0, parent),
                                       self.index(changed[-1], 0, parent), [])
-            section = self._views[node.ids[0]].section if node.ids else node.section
+            section = entries[node.ids[0]].section if node.ids else node.section
             count = len(node.ids)
-            unread = sum(self._views[c].unread for c in node.ids)
+            unread = sum(entries[c].unread for c in node.ids)
             if (section, count, unread) != (node.section, node.count, node.unread):
                 node.section, node.count, node.unread = section, count, unread
                 self.dataChanged.emit(parent, parent, [])
 
-    def _reindex_sections(self) -> None:
-        self._section_rows = {node.serial: row for row, node in enumerate(self._nodes)}
 
-    def _serial(self, key: str) -> int:
-        """A stable, never reused internal id for a section key."""
-        if key not in self._serials:
-            self._serials[key] = len(self._serials) + 1
-        return self._serials[key]
+def _order(entry: ListEntry) -> tuple[object, ...]:
+    return entry.order
 
 
-def _changed(old: ChatView | None, new: ChatView) -> bool:
-    """Whether a shown chat's view changed (same object: no, without comparing fields)."""
-    return old is not None and old is not new and old != new
+def _delete(ids: list[str], start: int, stop: int) -> None:
+    del ids[start:stop]

@@ -8,11 +8,34 @@ can be explained: the answer needs no certificate and no key material.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast, overload
 
-from ..domain import CertReason, Chat, ChatState, ChatStatus, ChatSummary, Identity, Reason
+from ..bulk import paused_gc
+from ..domain import (
+    CertReason,
+    Chat,
+    ChatState,
+    ChatStatus,
+    ChatSummary,
+    ChatType,
+    Identity,
+    ProfileType,
+    Reason,
+)
 from ..texts import reason_texts
-from ..views import ChatView, display_name, section_of, sort_views
+from ..views import (
+    ChatView,
+    ListEntry,
+    Section,
+    display_name,
+    name_for,
+    order_in_section,
+    section_for,
+    section_of,
+    section_sort_key,
+    sort_views,
+)
 from .states import ERROR_REASONS
 
 _KEY_ERRORS = frozenset({Reason.KEY_SIGNATURE_INVALID, Reason.KEY_NOT_IMPORTABLE})
@@ -22,6 +45,8 @@ _SYNC, _NEW = ChatStatus.SYNC, ChatStatus.NEW
 _INVALID_CHAT, _KEY_MISSING = Reason.INVALID_CHAT, Reason.KEY_MISSING
 _CONTACT_NOT_REGISTERED, _CREATING_KEYS = Reason.CONTACT_NOT_REGISTERED, Reason.CREATING_KEYS
 _EXPORTING_KEY, _WAITING_FOR_KEY = Reason.EXPORTING_KEY, Reason.WAITING_FOR_KEY
+_GROUPISH = frozenset({ChatType.GROUP, ChatType.CHANNEL})  # IntEnum: raw 1 and 2 match
+_SYS = ProfileType.SYS  # == the raw stored 0
 
 
 AnyChat = Chat | ChatSummary
@@ -127,3 +152,93 @@ def build_views(chats: Iterable[AnyChat], states: Mapping[str, ChatState], *,
     """
     return sort_views(build_view(c, states.get(c.id), identity=identity, decrypt=decrypt,
                                  lang=lang) for c in chats)
+
+
+class ChatListing(Sequence[ChatView]):
+    """The window's list: one light ``ListEntry`` per chat, views built on demand.
+
+    Made in bulk from the store's brief rows (``list_entries``); a view is
+    built (``build_view`` over the chat's summary, previews pending) only
+    when asked for, so the window pays for the rows it paints, not for
+    10,000. As a sequence it is the views in list order (each built when read).
+    """
+
+    def __init__(self, entries: list[ListEntry], *, identity: Identity,
+                 summary: Callable[[str], ChatSummary | None]) -> None:
+        self.entries = entries
+        self._identity = identity
+        self._summary = summary
+
+    def build(self, entry: ListEntry) -> ChatView | None:
+        """The view of one entry (None when the chat is gone from the store meanwhile).
+
+        The chat is read when the view is built: if it changed since the
+        listing, the view shows the newer state (the next listing's entry
+        differs, so the model builds it again then).
+        """
+        _content, state, lang = cast(tuple[object, ChatState | None, str], entry.source)
+        summary = self._summary(entry.id)
+        if summary is None:
+            return None
+        return build_view(summary, state, identity=self._identity, lang=lang)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> ChatView: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ChatView]: ...
+
+    def __getitem__(self, index: int | slice) -> ChatView | list[ChatView]:
+        if isinstance(index, slice):
+            return [self._built(e) for e in self.entries[index]]
+        return self._built(self.entries[index])
+
+    def _built(self, entry: ListEntry) -> ChatView:
+        view = self.build(entry)
+        if view is None:
+            raise LookupError(f"chat {entry.id} is no longer stored")
+        return view
+
+
+def list_entries(rows: Iterable[tuple[Any, ...]], states: Mapping[str, ChatState], *,
+                 identity: Identity, summary: Callable[[str], ChatSummary | None],
+                 lang: str = "ru") -> ChatListing:
+    """Every chat as a ``ListEntry``, in the window's order, without building views.
+
+    ``rows`` are the store's brief rows, values in ``store.listing.LIST_COLUMNS``
+    order; ``summary`` reads one chat's ``ChatSummary`` when its view is
+    built. Per chat only what grouping, order, unread counts and the search
+    need: the section (one ``Section`` object per section, shared), the
+    display name and the order key. An entry's source is (content hash,
+    state, lang): it changes exactly when the chat's view may.
+    """
+    sections: dict[tuple[object, ...], Section] = {}
+    entries: list[ListEntry] = []
+    with paused_gc():
+        _add_entries(entries, sections, rows, states, lang)
+        keys = {id(section): section_sort_key(section) for section in sections.values()}
+        entries.sort(key=lambda e: (keys[id(e.section)], e.order))
+    return ChatListing(entries, identity=identity, summary=summary)
+
+
+def _add_entries(entries: list[ListEntry], sections: dict[tuple[object, ...], Section],
+                 rows: Iterable[tuple[Any, ...]], states: Mapping[str, ChatState],
+                 lang: str) -> None:
+    """The loop of ``list_entries``: positional calls and tuples only (10,000 rows)."""
+    get_state, new_entry, append = states.get, ListEntry._make, entries.append
+    for (chat_id, favorites, profile_type, chat_type, company_id, company, profile_name,
+         chat_name, phone, title, time, unread, content) in rows:
+        system = profile_type == _SYS
+        group = chat_type in _GROUPISH
+        name = name_for(favorites, group, chat_name, system, profile_name, phone, chat_id, lang)
+        key = (favorites or system, group, company_id, company)
+        section = sections.get(key)
+        if section is None:
+            section = sections[key] = section_for(bool(favorites or system), group, company_id,
+                                                  company, lang)
+        append(new_entry((chat_id, section, order_in_section(favorites, system, time, name,
+                                                             chat_id),
+                          unread, name, company, title, phone,
+                          (content, get_state(chat_id), lang))))
