@@ -14,12 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import JSONResponse
 
 from komandor_desktop.emulator.config import EmulatorConfig
 from komandor_desktop.emulator.db import CertificateRow, ChatKeyRecord, ChatRow, KeyExport, Member
 from komandor_desktop.emulator.rules import is_active, now_ms
 from komandor_desktop.emulator.service import Emulator, server_state
 from komandor_desktop.emulator.views import chat_list
+from komandor_desktop.emulator.wire import encode_listing
 from komandor_desktop.protocol import parse_chats
 
 
@@ -39,6 +41,8 @@ def test_direct_listing_equals_the_domain_path_for_every_viewer(tmp_path: Path) 
                 reference = chat_list(session, cert.pid, cert.cid, system_pid, direct=False)
                 assert json.dumps(direct, ensure_ascii=False) == json.dumps(
                     reference, ensure_ascii=False)
+                assert encode_listing(direct) == JSONResponse(
+                    {"success": True, "data": reference}).body
                 assert not parse_chats(direct).errors
                 kinds |= {f"{c['chatType']}:{c['status']}:{c['chatKey'] is not None}"
                           for c in direct}

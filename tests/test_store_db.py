@@ -72,7 +72,7 @@ def test_fresh_database_is_at_head_and_matches_the_metadata(tmp_path: Path) -> N
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == "0002"
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
@@ -89,7 +89,7 @@ def test_reopening_at_head_changes_nothing(tmp_path: Path) -> None:
         pass
     assert _schema_version(db) == version
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
 
 
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:

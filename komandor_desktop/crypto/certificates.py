@@ -31,7 +31,7 @@ from .signatures import can_sign
 
 _PARSE_CACHE_SIZE = 16384
 _CHAIN_CACHE_LIMIT = 16384
-_chain_cache: dict[tuple[str, bytes], bool] = {}
+_chain_cache: dict[tuple[str, str], bool] = {}
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -46,6 +46,8 @@ class ParsedCertificate:
     hash: str  # lowercase hex SHA-256 of the DER bytes
     public_key: Any
     key_usage: x509.KeyUsage | None
+    not_before: datetime  # the validity period, UTC (each read of the x509 object makes one)
+    not_after: datetime
 
 
 @lru_cache(maxsize=_PARSE_CACHE_SIZE)
@@ -61,13 +63,15 @@ def parse_certificate(pem: str) -> ParsedCertificate:
         cert = x509.load_pem_x509_certificate(pem.encode("utf-8"))
         digest = cert.fingerprint(hashes.SHA256()).hex()
         key_usage = _key_usage(cert)
+        not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
     except (ValueError, UnicodeError, x509.DuplicateExtension) as exc:
         raise CertificateRejected(CertReason.UNPARSABLE, f"not a certificate: {exc}") from exc
     try:
         public_key: Any = cert.public_key()
     except Exception:  # noqa: BLE001 - UnsupportedAlgorithm and friends: no usable key
         public_key = None
-    return ParsedCertificate(cert=cert, hash=digest, public_key=public_key, key_usage=key_usage)
+    return ParsedCertificate(cert=cert, hash=digest, public_key=public_key, key_usage=key_usage,
+                             not_before=not_before, not_after=not_after)
 
 
 def _key_usage(cert: x509.Certificate) -> x509.KeyUsage | None:
@@ -97,10 +101,31 @@ def hash_matches(claimed: str | None, actual: str) -> bool:
     return isinstance(claimed, str) and claimed.lower() == actual
 
 
+_ANCHOR_IDS_LIMIT = 16
+_anchor_ids: dict[int, tuple[x509.Certificate, str]] = {}  # id(anchor) -> (it, its hash)
+
+
+def _anchor_id(anchor: x509.Certificate) -> str:
+    """The anchor's hash (hex SHA-256 of its DER), computed once per anchor object.
+
+    A sync checks thousands of certificates against one anchor; hashing its DER
+    each time cost more than the rest of the cached check. The entry keeps the
+    object itself, so an id is never taken for another anchor's.
+    """
+    known = _anchor_ids.get(id(anchor))
+    if known is not None and known[0] is anchor:
+        return known[1]
+    if len(_anchor_ids) >= _ANCHOR_IDS_LIMIT:
+        _anchor_ids.clear()
+    fingerprint = certificate_hash(anchor)
+    _anchor_ids[id(anchor)] = (anchor, fingerprint)
+    return fingerprint
+
+
 def chains_to(parsed: ParsedCertificate, anchor: x509.Certificate) -> bool:
     """Whether ``parsed`` is the anchor or was issued and signed directly by it."""
-    anchor_id = anchor.fingerprint(hashes.SHA256())
-    if bytes.fromhex(parsed.hash) == anchor_id:
+    anchor_id = _anchor_id(anchor)
+    if parsed.hash == anchor_id:
         return True
     key = (parsed.hash, anchor_id)
     known = _chain_cache.get(key)
@@ -116,16 +141,16 @@ def chains_to(parsed: ParsedCertificate, anchor: x509.Certificate) -> bool:
     return known
 
 
-def _check_validity(cert: x509.Certificate, now: datetime | None) -> None:
+def _check_validity(parsed: ParsedCertificate, now: datetime | None) -> None:
     moment = now or datetime.now(UTC)
     if moment.tzinfo is None:  # naive times are taken as UTC, like the wire's
         moment = moment.replace(tzinfo=UTC)
-    if moment < cert.not_valid_before_utc:
+    if moment < parsed.not_before:
         raise CertificateRejected(CertReason.NOT_YET_VALID,
-                                  f"valid from {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC")
-    if moment > cert.not_valid_after_utc:
+                                  f"valid from {parsed.not_before:%Y-%m-%d %H:%M} UTC")
+    if moment > parsed.not_after:
         raise CertificateRejected(CertReason.EXPIRED,
-                                  f"expired {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
+                                  f"expired {parsed.not_after:%Y-%m-%d %H:%M} UTC")
 
 
 def _check_key_usage(parsed: ParsedCertificate, provider: KeyProvider) -> None:
@@ -156,7 +181,7 @@ def check_recipient(cert: Certificate, *, trust_anchor: x509.Certificate | None,
     """
     parsed = parse_certificate(cert.pem)
     _check_hash(cert, parsed)
-    _check_validity(parsed.cert, now)
+    _check_validity(parsed, now)
     if parsed.public_key is None:
         raise CertificateRejected(CertReason.CANNOT_RECEIVE,
                                   "its key algorithm is not supported")

@@ -18,11 +18,12 @@ the backstop: an insert that still collides is a 409 too. Inserts go in
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,9 @@ from .rules import ChatFacts, load_facts, now_ms
 MAX_ENTRIES = 1000
 FIELDS = ("chatId", "cid", "pid", "key", "sign")
 MAX_ID = 128
+# the tables themselves, for Core inserts (see ``_insert``)
+_RECORDS, _EXPORTS = cast(Table, ChatKeyRecord.__table__), cast(Table, KeyExport.__table__)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # no id may hold these (PROTOCOL.md §2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,7 @@ def _parse_one(item: Any) -> tuple[Entry | None, str]:
             return None, f"{name} must be a non-empty string"
     for name in ("chatId", "cid", "pid"):
         value = item[name]
-        if len(value) > MAX_ID or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        if len(value) > MAX_ID or _CONTROL.search(value) is not None:
             return None, f"{name} is not a valid id"
     try:
         key, sign = b64decode(item["key"]), b64decode(item["sign"])
@@ -132,7 +136,7 @@ def _refuse(status: int, code: str, message: str, offenders: list[Entry]) -> Non
 
 
 def _is_target(facts: ChatFacts, entry: Entry) -> bool:
-    return any(c.cid == entry.cid and c.pid == entry.pid for c in facts.targets())
+    return (entry.cid, entry.pid) in facts.target_ids
 
 
 def _check_conflicts(facts: dict[str, ChatFacts], by_chat: dict[str, list[Entry]],
@@ -164,7 +168,8 @@ def _insert(session: Session, facts: dict[str, ChatFacts], fresh: list[Entry],
             uploader: CertificateRow) -> None:
     """Rule 8: one transaction; the unique keys turn a lost race into 409.
 
-    Bulk Core inserts (one statement per table, not one ORM object per row):
+    Bulk Core inserts into the tables (one statement per table; not ORM objects,
+    nor the ORM's bulk insert, which costs more per row than SQLite's insert):
     a registration of 1,000 keys is a hot path. The records go in under a
     savepoint so that a lost race can be narrowed to the chats that lost it.
     """
@@ -173,7 +178,7 @@ def _insert(session: Session, facts: dict[str, ChatFacts], fresh: list[Entry],
     if created:
         try:
             with session.begin_nested():
-                session.execute(insert(ChatKeyRecord), [
+                session.execute(insert(_RECORDS), [
                     {"chat_id": c, "key_id": new_id("key"), "creator_pid": uploader.pid,
                      "created_at": stamp} for c in created])
         except IntegrityError:
@@ -183,7 +188,7 @@ def _insert(session: Session, facts: dict[str, ChatFacts], fresh: list[Entry],
     if rows:
         try:
             with session.begin_nested():
-                session.execute(insert(KeyExport), rows)
+                session.execute(insert(_EXPORTS), rows)
         except IntegrityError:
             raise _conflict(fresh) from None
 

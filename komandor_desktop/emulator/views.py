@@ -47,8 +47,10 @@ def chat_list(session: Session, viewer_pid: str, viewer_cid: str,
     reference the direct writer is tested against).
     """
     ids = chats_of(session, viewer_pid)
-    facts = load_facts(session, ids)
-    pids = {m.pid for f in facts.values() for m in f.members}
+    facts = load_facts(session, ids, member=viewer_pid)
+    # only personal chats show a profile (the viewer's own in Favorites), not groups
+    pids = {viewer_pid} | {m.pid for f in facts.values() if f.chat.chat_type == ChatType.PERSONAL
+                           for m in f.members}
     profiles = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_(pids)))}
     last = _last_messages(session, ids)
     signers = _signer_certificates(session, facts.values(), viewer_cid)

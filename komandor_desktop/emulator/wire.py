@@ -9,6 +9,8 @@ are read-only, and the objects are encoded as soon as the listing is done).
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from komandor_desktop.domain import ChatStatus, ChatType, ProfileType
@@ -25,8 +27,13 @@ _NO_PROFILE: dict[str, Any] = {
 }
 
 
+@lru_cache(maxsize=16384)
 def certificate_wire(pem: str) -> str:
-    """The ``certificate`` value of ``pem``: base64 of it, or the text it could not decode."""
+    """The ``certificate`` value of ``pem``: base64 of it, or the text it could not decode.
+
+    A pure function of the text, kept across listings: every listing of a
+    viewer with 1,000 contacts would decode and encode the same 1,000 again.
+    """
     try:
         decode_certificate(pem)
     except ValueError:
@@ -38,11 +45,21 @@ def _b64_or_none(data: bytes | None) -> str | None:
     return None if data is None else b64encode(data)
 
 
+_CHAT_TYPES = {int(t): int(t) for t in ChatType}
+
+
+def _chat_type(value: int) -> int:
+    """The stored chat type as sent; ``ChatType``'s own error for a value it lacks."""
+    found = _CHAT_TYPES.get(value)
+    return int(ChatType(value)) if found is None else found
+
+
 class ListingWriter:
-    """Writes the chats of one listing; caches certificate entries by row identity."""
+    """Writes the chats of one listing; caches certificate entries by row identity
+    (the rows of one listing stay alive through it, so their ids are theirs)."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self._entries: dict[int, dict[str, Any]] = {}
         self._texts: dict[str, str] = {}
 
     def _text(self, pem: str) -> str:
@@ -52,34 +69,32 @@ class ListingWriter:
         return text
 
     def _entry(self, cert: CertificateRow) -> dict[str, Any]:
-        slot = (cert.cid, cert.pid, cert.hash, cert.pem)
-        entry = self._entries.get(slot)
+        entry = self._entries.get(id(cert))
         if entry is None:
-            entry = self._entries[slot] = {"pid": cert.pid, "cid": cert.cid,
-                                           "certificate": self._text(cert.pem),
-                                           "hash": cert.hash}
+            entry = self._entries[id(cert)] = {"pid": cert.pid, "cid": cert.cid,
+                                               "certificate": self._text(cert.pem),
+                                               "hash": cert.hash}
         return entry
 
     def chat(self, facts: ChatFacts, last: Message | None, ctx: Any) -> dict[str, Any]:
         """The wire object of one chat for the viewer of ``ctx`` (a ``views._Context``)."""
-        targets = facts.targets()
+        exports = facts.exports
+        wait = [c for c in facts.targets() if c.cid not in exports]
         status = (ChatStatus.NEW if facts.record is None
-                  else ChatStatus.SYNC if all(c.cid in facts.exports for c in targets)
-                  else ChatStatus.WAIT)
+                  else ChatStatus.WAIT if wait else ChatStatus.SYNC)
         me = next(m for m in facts.members if m.pid == ctx.viewer_pid)
         profile, certs = self._kind_fields(facts, ctx)
-        wait = () if status is ChatStatus.SYNC else [
-            c for c in targets if c.cid not in facts.exports]
         chat = facts.chat
+        entry = self._entry
         return {
             "id": chat.id,
             **profile,
-            "certificates": [self._entry(c) for c in certs],
-            "chatType": int(ChatType(chat.chat_type)),
+            "certificates": [entry(c) for c in certs],
+            "chatType": _chat_type(chat.chat_type),
             "chatName": (chat.name or "") if chat.chat_type != ChatType.PERSONAL else None,
             "chatFavorites": chat.favorites,
             "chatKey": self._chat_key(facts, ctx),
-            "waitList": [self._entry(c) for c in wait],
+            "waitList": [entry(c) for c in wait],
             "lastMessageText": None if last is None else _b64_or_none(last.ciphertext),
             "lastMessageStatus": None if last is None else last.status,
             "lastMessageTime": None if last is None else last.time_ms,
@@ -119,6 +134,56 @@ class ListingWriter:
             "hash": None if signer is None else signer.hash,
             "sign": _b64_or_none(export.sign),
         }
+
+
+def _dumps(value: Any) -> str:
+    """JSON text exactly as Starlette's ``JSONResponse`` writes it."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None,
+                      separators=(",", ":"))
+
+
+_CERTS, _WAITS = b'"certificates":[', b'"waitList":['  # the chat's two lists of entries
+
+
+def encode_listing(chats: list[dict[str, Any]]) -> bytes:
+    """``{"success": true, "data": chats}`` as the bytes ``JSONResponse`` would send.
+
+    A listing of 2,500 groups is 20 MB, 17,500 certificate entries of them made
+    from about 1,000 distinct dicts (``ListingWriter`` shares them). Here each
+    distinct entry is encoded once, each chat is encoded with its two lists
+    empty, and the pieces are joined once, as bytes: a quarter of the time of
+    encoding the whole. The cut is exact: with these separators the text
+    ``"certificates":[`` can only be that key of the chat object itself (a quote
+    inside a string value is escaped, and no nested object of a chat has such a
+    key), and it comes before any other; so does ``"waitList":[`` after it.
+    ``tests/test_emulator_listing.py`` holds the bytes equal to ``JSONResponse``'s.
+    """
+    texts: dict[int, bytes] = {}  # id(entry) -> its JSON; the entries live through the call
+    out = [b'{"success":true,"data":[']
+    for index, chat in enumerate(chats):
+        text = _dumps({**chat, "certificates": [], "waitList": []}).encode("utf-8")
+        certs = text.index(_CERTS) + len(_CERTS)
+        waits = text.index(_WAITS, certs) + len(_WAITS)
+        if index:
+            out.append(b",")
+        out.append(text[:certs])
+        _entries(out, chat["certificates"], texts)
+        out.append(text[certs:waits])
+        _entries(out, chat["waitList"], texts)
+        out.append(text[waits:])
+    out.append(b"]}")
+    return b"".join(out)
+
+
+def _entries(out: list[bytes], items: list[dict[str, Any]], texts: dict[int, bytes]) -> None:
+    """Append the JSON of ``items``, comma-separated, each distinct one encoded once."""
+    for position, item in enumerate(items):
+        text = texts.get(id(item))
+        if text is None:
+            text = texts[id(item)] = _dumps(item).encode("utf-8")
+        if position:
+            out.append(b",")
+        out.append(text)
 
 
 def _profile_fields(profile: Profile) -> dict[str, Any]:

@@ -1,16 +1,17 @@
-"""Conversions between domain objects and plain row dicts, and content hashes.
+"""Conversions between domain objects and plain rows, and content hashes.
 
-Rows are dicts of the column values of ``schema`` (str, int, bool, bytes or
-None), ready for an ``executemany``. The content hash is taken over exactly
-those values, so two chats share a hash exactly when they would be stored the
-same way.
+Rows written are tuples of the column values of ``schema`` (str, int, bool,
+bytes or None) in a fixed column order (``CHAT_COLUMNS`` and friends), ready
+for an ``executemany``. The content hash is taken over exactly those values,
+so two chats share a hash exactly when they would be stored the same way.
+Rows read are dicts by column name, or tuples where the order is given here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..domain import (
@@ -28,81 +29,82 @@ from ..domain import (
 )
 from .schema import ROLE_MEMBER, ROLE_WAIT
 
-Row = dict[str, Any]  # what is written
 RowLike = Mapping[Any, Any]  # what is read: a dict or a SQLAlchemy RowMapping
-_HASH_VERSION = "chat-v2"  # change when the row layout changes, to rewrite every row once
+Values = tuple[Any, ...]  # one row for the bulk writers, in the column order below
+_HASH_VERSION = "chat-v3"  # change when the row layout changes, to rewrite every row once
+_CERT_VERSION = "cert-v1"  # part of every certificate ref; migration 0002 spells it out too
+
+#: The ``chats`` columns ``chat_values`` fills, in its order; ``content_hash`` is last.
+CHAT_COLUMNS = (
+    "id", "status", "chat_type", "favorites", "profile_name", "profile_company",
+    "profile_company_id", "profile_title", "profile_phone", "profile_photo", "profile_type",
+    "profile_verified", "chat_name", "key_id", "key_export", "key_signer_pid",
+    "key_signer_cid", "key_signer_cert_pid", "key_signer_cert_cid", "key_signer_cert_ref",
+    "key_sign", "last_message_text", "last_message_status", "last_message_time", "unread",
+    "content_hash",
+)
+#: The ``chat_certificates`` columns of ``certificate_values``, in its order.
+CERT_COLUMNS = ("chat_id", "role", "position", "pid", "cid", "cert_ref")
+
+RefOf = Callable[[Certificate], bytes]  # a certificate's ref (``certificate_ref``), cached
 
 
-def _key_columns(key: ChatKey | None) -> Row:
-    """The chat_key columns; all NULL when there is no key."""
-    signer = key.signer_certificate if key is not None else None
-    return {
-        "key_id": key.id if key is not None else None,
-        "key_export": key.key if key is not None else None,
-        "key_signer_pid": key.signer_pid if key is not None else None,
-        "key_signer_cid": key.signer_cid if key is not None else None,
-        "key_signer_cert_pid": signer.pid if signer is not None else None,
-        "key_signer_cert_cid": signer.cid if signer is not None else None,
-        "key_signer_cert_pem": signer.pem if signer is not None else None,
-        "key_signer_cert_hash": signer.hash if signer is not None else None,
-        "key_sign": key.sign if key is not None else None,
-    }
+def certificate_ref(pem: str, hash_: str) -> bytes:
+    """The ``certificates.ref`` of a certificate text: SHA-256 over (pem, hash).
+
+    ``marshal`` (format 0, as in ``content_hash``) keeps the two values apart
+    exactly and takes any ``str``. The full 32 bytes, not a prefix: a server
+    must not be able to make two certificates share a row.
+    """
+    return hashlib.sha256(marshal.dumps((_CERT_VERSION, pem, hash_), 0)).digest()
 
 
-def chat_row(chat: Chat) -> Row:
-    """The ``chats`` row of ``chat`` without its content hash."""
-    row: Row = {
-        "id": chat.id,
-        "status": chat.status.value,
-        "chat_type": int(chat.chat_type),
-        "favorites": bool(chat.favorites),
-        "profile_name": chat.profile_name,
-        "profile_company": chat.profile_company,
-        "profile_company_id": chat.profile_company_id,
-        "profile_title": chat.profile_title,
-        "profile_phone": chat.profile_phone,
-        "profile_photo": chat.profile_photo,
-        "profile_type": int(chat.profile_type) if chat.profile_type is not None else None,
-        "profile_verified": bool(chat.profile_verified),
-        "chat_name": chat.chat_name,
-    }
-    row.update(_key_columns(chat.chat_key))
-    row.update(
-        last_message_text=chat.last_message_text,
-        last_message_status=chat.last_message_status,
-        last_message_time=chat.last_message_time,
-        unread=chat.unread,
+def chat_values(chat: Chat, ref_of: RefOf) -> Values:
+    """The ``chats`` row of ``chat`` in ``CHAT_COLUMNS`` order, without the content hash."""
+    key = chat.chat_key
+    if key is None:
+        key_values: Values = (None,) * 8
+    else:
+        signer = key.signer_certificate
+        key_values = (key.id, key.key, key.signer_pid, key.signer_cid,
+                      *((None, None, None) if signer is None
+                        else (signer.pid, signer.cid, ref_of(signer))),
+                      key.sign)
+    profile_type = chat.profile_type
+    return (
+        chat.id, chat.status.value, int(chat.chat_type), bool(chat.favorites),
+        chat.profile_name, chat.profile_company, chat.profile_company_id, chat.profile_title,
+        chat.profile_phone, chat.profile_photo,
+        int(profile_type) if profile_type is not None else None,
+        bool(chat.profile_verified), chat.chat_name, *key_values,
+        chat.last_message_text, chat.last_message_status, chat.last_message_time, chat.unread,
     )
-    return row
 
 
-def certificate_rows(chat: Chat) -> list[Row]:
-    """The ``chat_certificates`` rows of ``chat``: members, then the wait list."""
-    rows: list[Row] = []
-    for role, certificates in ((ROLE_MEMBER, chat.certificates), (ROLE_WAIT, chat.wait_list)):
-        for position, cert in enumerate(certificates):
-            rows.append({
-                "chat_id": chat.id, "role": role, "position": position,
-                "pid": cert.pid, "cid": cert.cid, "pem": cert.pem, "hash": cert.hash,
-            })
+def certificate_values(chat: Chat, ref_of: RefOf) -> list[Values]:
+    """The ``chat_certificates`` rows of ``chat`` (``CERT_COLUMNS``): members, then waits."""
+    chat_id = chat.id
+    rows = [(chat_id, ROLE_MEMBER, position, cert.pid, cert.cid, ref_of(cert))
+            for position, cert in enumerate(chat.certificates)]
+    rows.extend((chat_id, ROLE_WAIT, position, cert.pid, cert.cid, ref_of(cert))
+                for position, cert in enumerate(chat.wait_list))
     return rows
 
 
-def content_hash(row: RowLike, cert_rows: Iterable[Mapping[str, Any]]) -> str:
+def content_hash(values: Values, cert_values: list[Values]) -> str:
     """sha256 over every value that would be stored for one chat.
 
     The values are serialised with ``marshal``: exact and typed for what rows
     hold (None, bool, int, bytes, str are all told apart; strings with lone
     surrogates too) and done in C, several times faster than encoding value by
-    value in Python or hashing ``repr`` (which escapes every character of the
-    PEMs). Format version 0 on purpose: later versions write back-references
-    and mark interned strings, so equal values could give different bytes.
-    The column order is fixed by the dict literals above, so equal hashes mean
-    equal stored content. Should marshal's format change with a Python
-    version, every row is rewritten once, which is harmless.
+    value in Python or hashing ``repr``. Format version 0 on purpose: later
+    versions write back-references and mark interned strings, so equal values
+    could give different bytes. The certificates enter by their refs, which
+    are hashes of their texts, so equal hashes still mean equal stored content.
+    Should marshal's format change with a Python version, every row is
+    rewritten once, which is harmless.
     """
-    payload = (_HASH_VERSION, tuple(row.values()),
-               tuple(tuple(cert.values()) for cert in cert_rows))
+    payload = (_HASH_VERSION, values, cert_values)
     return hashlib.sha256(marshal.dumps(payload, 0)).hexdigest()
 
 
@@ -119,7 +121,7 @@ def _key_from_row(row: RowLike) -> ChatKey | None:
     if row["key_id"] is None:
         return None
     signer = None
-    if row["key_signer_cert_pem"] is not None:
+    if row["key_signer_cert_ref"] is not None:  # the read joins in its pem and hash
         signer = Certificate(
             pid=row["key_signer_cert_pid"], cid=row["key_signer_cert_cid"],
             pem=row["key_signer_cert_pem"], hash=row["key_signer_cert_hash"],
@@ -210,13 +212,17 @@ def chat_from_row(
     )
 
 
-def state_row(state: ChatState) -> Row:
-    return {
-        "chat_id": state.chat_id,
-        "reason": state.reason.value if state.reason is not None else None,
-        "detail": state.detail,
-        "updated_at": state.updated_at,
-    }
+#: The ``chat_states`` columns of ``state_values``, in its order.
+STATE_COLUMNS = ("chat_id", "reason", "detail", "updated_at")
+#: The ``outbox`` and ``outbox_exports`` columns of ``outbox_values``, in its order.
+OUTBOX_COLUMNS = ("chat_id", "own_cid", "own_export", "created_at")
+OUTBOX_EXPORT_COLUMNS = ("chat_id", "position", "cid", "pid", "key", "sign")
+
+
+def state_values(state: ChatState) -> Values:
+    """The ``chat_states`` row of ``state`` (``STATE_COLUMNS``)."""
+    reason = state.reason.value if state.reason is not None else None
+    return (state.chat_id, reason, state.detail, state.updated_at)
 
 
 def state_from_row(row: RowLike) -> ChatState:
@@ -229,37 +235,25 @@ def state_from_row(row: RowLike) -> ChatState:
     )
 
 
-def outbox_rows(entry: OutboxEntry) -> tuple[Row, list[Row]]:
-    """The ``outbox`` row and the ``outbox_exports`` rows of one entry.
+def outbox_values(entry: OutboxEntry) -> tuple[Values, list[Values]]:
+    """The ``outbox`` row and the ``outbox_exports`` rows of one entry, as tuples.
 
     Raises:
         ValueError: an export belongs to another chat than the entry.
     """
-    strays = [e.chat_id for e in entry.exports if e.chat_id != entry.chat_id]
+    chat_id = entry.chat_id
+    strays = [e.chat_id for e in entry.exports if e.chat_id != chat_id]
     if strays:
-        raise ValueError(f"outbox entry for {entry.chat_id!r} holds exports of {strays!r}")
-    head = {
-        "chat_id": entry.chat_id, "own_cid": entry.own_cid,
-        "own_export": entry.own_export, "created_at": entry.created_at,
-    }
-    exports = [
-        {"chat_id": entry.chat_id, "position": position, "cid": e.cid, "pid": e.pid,
-         "key": e.key, "sign": e.sign}
-        for position, e in enumerate(entry.exports)
-    ]
+        raise ValueError(f"outbox entry for {chat_id!r} holds exports of {strays!r}")
+    head = (chat_id, entry.own_cid, entry.own_export, entry.created_at)
+    exports = [(chat_id, position, e.cid, e.pid, e.key, e.sign)
+               for position, e in enumerate(entry.exports)]
     return head, exports
 
 
-def outbox_from_rows(head: RowLike, exports: Iterable[RowLike]) -> OutboxEntry:
-    return OutboxEntry(
-        chat_id=head["chat_id"],
-        own_cid=head["own_cid"],
-        own_export=head["own_export"],
-        exports=tuple(
-            KeyExport(
-                chat_id=e["chat_id"], cid=e["cid"], pid=e["pid"], key=e["key"], sign=e["sign"]
-            )
-            for e in exports
-        ),
-        created_at=head["created_at"],
-    )
+def outbox_from_values(head: Values, exports: Iterable[Values]) -> OutboxEntry:
+    """An entry from its ``OUTBOX_COLUMNS`` row and its exports' rows in order
+    (``OUTBOX_EXPORT_COLUMNS`` without ``position``)."""
+    chat_id, own_cid, own_export, created_at = head
+    return OutboxEntry(chat_id, own_cid, own_export,
+                       tuple(KeyExport(*e) for e in exports), created_at)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, bindparam, exists, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from ..bulk import paused_gc
 from ..domain import Certificate, Chat, ChatsSnapshot, ChatState, ChatSummary, OutboxEntry
 from ..errors import StoreError
 from . import codec
@@ -27,6 +28,7 @@ from .refresh import LAST_REFRESH_KEY, Memo, apply_snapshot
 from .schema import (
     ROLE_MEMBER,
     ROLE_WAIT,
+    certificates,
     chat_certificates,
     chat_raw,
     chat_states,
@@ -35,7 +37,7 @@ from .schema import (
     outbox,
     outbox_exports,
 )
-from .sql import delete_by, upsert
+from .sql import delete_by, insert, upsert
 
 log = logging.getLogger(__name__)
 
@@ -148,23 +150,22 @@ class Store:
             the ids whose stored chat was inserted, updated or deleted, or whose
             INVALID_CHAT state appeared, changed or went away.
         """
-        with self._transaction() as connection:
+        with paused_gc(), self._transaction() as connection:  # rows and tuples: no cycles
             return apply_snapshot(connection, snapshot, now_ms, self._memo)
 
     def chats(self) -> list[Chat]:
         """Every stored chat, ordered by id, in two queries."""
         with self._transaction() as connection:
-            rows = _dicts(connection, select(chats).order_by(chats.c.id))
-            certs = _dicts(connection, select(chat_certificates).order_by(
+            rows = _dicts(connection, _chat_query().order_by(chats.c.id))
+            certs = _tuples(connection, _certificate_query().order_by(
                 chat_certificates.c.chat_id, chat_certificates.c.role,
                 chat_certificates.c.position,
             ))
         by_chat: dict[str, tuple[list[Certificate], list[Certificate]]] = {}
-        for cert in certs:
-            members, waits = by_chat.setdefault(cert["chat_id"], ([], []))
-            (members if cert["role"] == ROLE_MEMBER else waits).append(
-                codec.certificate_from_row(cert)
-            )
+        for chat_id, role, pid, cid, pem, cert_hash in certs:
+            members, waits = by_chat.setdefault(chat_id, ([], []))
+            (members if role == ROLE_MEMBER else waits).append(
+                Certificate(pid=pid, cid=cid, pem=pem, hash=cert_hash))
         return [codec.chat_from_row(row, *by_chat.get(row["id"], ((), ()))) for row in rows]
 
     def chat_summaries(self) -> list[ChatSummary]:
@@ -193,17 +194,17 @@ class Store:
     def chat(self, chat_id: str) -> Chat | None:
         """One stored chat, or None."""
         with self._transaction() as connection:
-            row = connection.execute(select(chats).where(chats.c.id == chat_id)).mappings().first()
-            if row is None:
+            rows = _dicts(connection, _chat_query().where(chats.c.id == chat_id))
+            if not rows:
                 return None
-            certs = connection.execute(
-                select(chat_certificates)
-                .where(chat_certificates.c.chat_id == chat_id)
-                .order_by(chat_certificates.c.role, chat_certificates.c.position)
-            ).mappings().all()
-        members = [codec.certificate_from_row(c) for c in certs if c["role"] == ROLE_MEMBER]
-        waits = [codec.certificate_from_row(c) for c in certs if c["role"] != ROLE_MEMBER]
-        return codec.chat_from_row(row, members, waits)
+            certs = _tuples(connection, _certificate_query()
+                            .where(chat_certificates.c.chat_id == chat_id)
+                            .order_by(chat_certificates.c.role, chat_certificates.c.position))
+        members = [Certificate(pid, cid, pem, cert_hash)
+                   for _, role, pid, cid, pem, cert_hash in certs if role == ROLE_MEMBER]
+        waits = [Certificate(pid, cid, pem, cert_hash)
+                 for _, role, pid, cid, pem, cert_hash in certs if role != ROLE_MEMBER]
+        return codec.chat_from_row(rows[0], members, waits)
 
     def raw_json(self, chat_id: str) -> str | None:
         """The server's JSON text of that chat from the last refresh that had it."""
@@ -216,11 +217,11 @@ class Store:
 
     def set_states(self, states: Iterable[ChatState]) -> None:
         """Replace the state of each given chat (others are left alone)."""
-        rows = [codec.state_row(state) for state in states]
+        rows = [codec.state_values(state) for state in states]
         if not rows:
             return
         with self._transaction() as connection:
-            upsert(connection, chat_states, "chat_id", rows)
+            upsert(connection, chat_states, "chat_id", codec.STATE_COLUMNS, rows)
 
     def states(self) -> dict[str, ChatState]:
         with self._transaction() as connection:
@@ -246,19 +247,18 @@ class Store:
         """
         heads, exports = [], []
         for entry in entries:
-            head, rows = codec.outbox_rows(entry)
+            head, rows = codec.outbox_values(entry)
             heads.append(head)
             exports.extend(rows)
-        ids = [head["chat_id"] for head in heads]
+        ids = [head[0] for head in heads]
         if len(set(ids)) != len(ids):
             raise ValueError("outbox_put_many: a chat id occurs twice")
         if not heads:
             return
         with self._transaction() as connection:
             delete_by(connection, outbox.c.chat_id, ids)
-            connection.execute(outbox.insert(), heads)
-            if exports:
-                connection.execute(outbox_exports.insert(), exports)
+            insert(connection, outbox, codec.OUTBOX_COLUMNS, heads)
+            insert(connection, outbox_exports, codec.OUTBOX_EXPORT_COLUMNS, exports)
 
     def outbox_get(self, chat_id: str) -> OutboxEntry | None:
         with self._transaction() as connection:
@@ -267,7 +267,7 @@ class Store:
 
     def outbox_all(self) -> list[OutboxEntry]:
         """Every pending entry, ordered by chat id."""
-        with self._transaction() as connection:
+        with paused_gc(), self._transaction() as connection:  # 10,000 exports: no cycles
             return _load_outbox(connection, None)
 
     def outbox_clear(self, chat_id: str) -> None:
@@ -294,7 +294,7 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._transaction() as connection:
-            upsert(connection, meta, "key", [{"key": key, "value": value}])
+            upsert(connection, meta, "key", ("key", "value"), [(key, value)])
 
     def last_refresh_ms(self) -> int | None:
         """When the last refresh was stored (the ``now_ms`` given to it)."""
@@ -331,13 +331,36 @@ def _tuples(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]
 
 def _load_outbox(connection: Connection, chat_id: str | None) -> list[OutboxEntry]:
     """Outbox entries (one chat, or all) with their exports, in two queries."""
-    heads_q = select(outbox).order_by(outbox.c.chat_id)
-    exports_q = select(outbox_exports).order_by(outbox_exports.c.chat_id, outbox_exports.c.position)
+    heads_q = select(*(outbox.c[name] for name in codec.OUTBOX_COLUMNS)).order_by(
+        outbox.c.chat_id)
+    exports_q = select(*(outbox_exports.c[name] for name in _EXPORT_READ)).order_by(
+        outbox_exports.c.chat_id, outbox_exports.c.position)
     if chat_id is not None:
         heads_q = heads_q.where(outbox.c.chat_id == bindparam("b_id", chat_id))
         exports_q = exports_q.where(outbox_exports.c.chat_id == bindparam("b_id", chat_id))
-    heads = connection.execute(heads_q).mappings().all()
-    exports: dict[str, list[Any]] = {}
-    for row in connection.execute(exports_q).mappings():
-        exports.setdefault(row["chat_id"], []).append(row)
-    return [codec.outbox_from_rows(head, exports.get(head["chat_id"], ())) for head in heads]
+    heads = _tuples(connection, heads_q)
+    exports: dict[str, list[tuple[Any, ...]]] = {}
+    for row in _tuples(connection, exports_q):
+        exports.setdefault(row[0], []).append(row)
+    return [codec.outbox_from_values(head, exports.get(head[0], ())) for head in heads]
+
+
+_EXPORT_READ = ("chat_id", "cid", "pid", "key", "sign")  # KeyExport's field order
+_SIGNER = certificates.alias("signer")
+
+
+def _chat_query() -> Select[Any]:
+    """Every ``chats`` column, with the signer certificate's text joined in under the
+    names ``codec.chat_from_row`` reads (``key_signer_cert_pem``, ``..._hash``)."""
+    return (select(chats, _SIGNER.c.pem.label("key_signer_cert_pem"),
+                   _SIGNER.c.hash.label("key_signer_cert_hash"))
+            .select_from(chats.outerjoin(_SIGNER,
+                                         _SIGNER.c.ref == chats.c.key_signer_cert_ref)))
+
+
+def _certificate_query() -> Select[Any]:
+    """(chat_id, role, pid, cid, pem, hash) of the certificate rows, texts joined in."""
+    c = chat_certificates.c
+    return (select(c.chat_id, c.role, c.pid, c.cid, certificates.c.pem, certificates.c.hash)
+            .select_from(chat_certificates.join(certificates,
+                                                certificates.c.ref == c.cert_ref)))

@@ -58,11 +58,11 @@ chats = Table(
     Column("key_export", LargeBinary),
     Column("key_signer_pid", Text),
     Column("key_signer_cid", Text),
-    # the signer's certificate: present when key_signer_cert_pem is not NULL
+    # the signer's certificate: present when key_signer_cert_ref is not NULL
     Column("key_signer_cert_pid", Text),
     Column("key_signer_cert_cid", Text),
-    Column("key_signer_cert_pem", Text),
-    Column("key_signer_cert_hash", Text),
+    # its PEM and hash: the ``certificates`` row of this ref (see there)
+    Column("key_signer_cert_ref", LargeBinary, ForeignKey("certificates.ref"), index=True),
     Column("key_sign", LargeBinary),
     Column("last_message_text", LargeBinary),
     Column("last_message_status", Integer),
@@ -71,6 +71,20 @@ chats = Table(
     # sha256 over every stored value of the chat and its certificates: lets a
     # refresh skip unchanged chats without reading them back
     Column("content_hash", String(64), nullable=False),
+)
+
+# Each distinct certificate text once: a sync of 2,500 groups lists 1,000 contacts'
+# certificates 17,500 times, and the signer's certificate of every key is usually
+# the viewer's own. ``ref`` is ``codec.certificate_ref(pem, hash)``, a SHA-256 over
+# both values, so equal refs mean equal stored text and a refresh can insert
+# "if absent" without reading anything back. Rows no chat refers to any more are
+# deleted by the refresh that drops the last reference.
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("ref", LargeBinary, primary_key=True),
+    Column("pem", Text, nullable=False),
+    Column("hash", Text, nullable=False),
 )
 
 chat_certificates = Table(
@@ -86,8 +100,8 @@ chat_certificates = Table(
     Column("position", Integer, primary_key=True),
     Column("pid", Text, nullable=False),
     Column("cid", Text, nullable=False),
-    Column("pem", Text, nullable=False),
-    Column("hash", Text, nullable=False),
+    Column("cert_ref", LargeBinary, ForeignKey("certificates.ref"), nullable=False,
+           index=True),
     CheckConstraint(f"role IN ('{ROLE_MEMBER}', '{ROLE_WAIT}')", name="role"),
 )
 

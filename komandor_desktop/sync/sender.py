@@ -1,11 +1,12 @@
 """The executor half of the engine: make the exports, keep the outbox, register.
 
 One round is a pipeline: the exports are made a chunk of chats at a time (in a
-pool of processes for large rounds, ``workers.py``), each chunk's creations go
-to the outbox in one transaction, and a registration request (whole chats, up
-to 1,000 entries) is sent as soon as it is full, while the next chunks are
-still being made. So the client's crypto overlaps the server's checks, and a
-chat's entries are always in the outbox before the request that carries them.
+pool of processes for large rounds, ``workers.py``), and a registration request
+(whole chats, up to 1,000 entries) is sent as soon as it is full, while the
+next chunks are still being made; the request's creations go to the outbox in
+one transaction just before it is sent. So the client's crypto overlaps the
+server's checks, and a chat's entries are always in the outbox before the
+request that carries them.
 """
 
 from __future__ import annotations
@@ -100,25 +101,29 @@ class Sender:
                         by_id: dict[str, CreateKey | ExportKey],
                         kept: dict[str, dict[str, KeyExport]], result: Round,
                         refused: dict[str, str], progress: _Progress) -> None:
-        """Store each chunk's outbox, fill requests, send each as soon as it is full."""
+        """Fill requests from the chunks as they are made; send each as soon as it is full."""
         request = _Request()
         async for chunk, made in chunks:
-            entries = [self._entries(by_id[job.chat_id], kept.get(job.chat_id), fresh)
-                       for job, fresh in zip(chunk, made, strict=True)]
-            await asyncio.to_thread(self._store_outbox, [by_id[j.chat_id] for j in chunk],
-                                    entries)
             progress.done += sum(len(by_id[j.chat_id].targets) for j in chunk)
             self._emit(SyncEvent(EventKind.PROGRESS, done=progress.done, total=progress.total))
-            for job, chat_entries in zip(chunk, entries, strict=True):
+            for job, fresh in zip(chunk, made, strict=True):
+                chat_entries = self._entries(by_id[job.chat_id], kept.get(job.chat_id), fresh)
                 if not chat_entries:
                     continue
                 if request.size + len(chat_entries) > self._batch_size and request.by_chat:
-                    await self._post(request, result, refused, progress)
+                    await self._send(request, by_id, result, refused, progress)
                     request = _Request()
                 request.by_chat[job.chat_id] = chat_entries
                 request.size += len(chat_entries)
         if request.by_chat:
-            await self._post(request, result, refused, progress)
+            await self._send(request, by_id, result, refused, progress)
+
+    async def _send(self, request: _Request, by_id: dict[str, CreateKey | ExportKey],
+                    result: Round, refused: dict[str, str], progress: _Progress) -> None:
+        """The request's creations go to the outbox (one transaction), then it is sent."""
+        await asyncio.to_thread(self._store_outbox, [by_id[c] for c in request.by_chat],
+                                list(request.by_chat.values()))
+        await self._post(request, result, refused, progress)
 
     def _jobs(self, work: Sequence[CreateKey | ExportKey]
               ) -> tuple[list[ExportJob], dict[str, dict[str, KeyExport]]]:
@@ -150,8 +155,8 @@ class Sender:
 
     def _store_outbox(self, actions: Sequence[CreateKey | ExportKey],
                       entries: Sequence[list[KeyExport]]) -> None:
-        """The creations of one chunk go to the outbox in one transaction (one per
-        chat would cost more than the crypto), before any of them is sent."""
+        """The creations of one request go to the outbox in one transaction (one per
+        chat would cost more than the crypto), before it is sent."""
         pending: list[OutboxEntry] = []
         stamp = int(time.time() * 1000)
         for action, chat_entries in zip(actions, entries, strict=True):

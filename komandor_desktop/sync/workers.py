@@ -36,7 +36,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from .. import crypto
-from ..domain import Certificate, Chat, KeyExport
+from ..domain import Certificate, Chat, ChatKey, ChatStatus, KeyExport, Reason
 from ..errors import CryptoError
 from .keyring import KeyRing, KeyVerdict
 
@@ -107,13 +107,72 @@ def _plain_errors(func: Any, *args: Any) -> Any:
         raise CryptoError(f"{type(exc).__name__}: {exc}") from None
 
 
-def _exports_in_worker(jobs: list[ExportJob]) -> list[list[KeyExport]]:
-    return _plain_errors(make_exports, jobs, _worker["key"], _worker["cid"])  # type: ignore[no-any-return]
+def _exports_in_worker(jobs: list[_JobWire]) -> list[list[_ExportWire]]:
+    made = _plain_errors(make_exports, [_job_in(j) for j in jobs], _worker["key"],
+                         _worker["cid"])
+    return [[(e.cid, e.pid, e.key, e.sign) for e in chat] for chat in made]
 
 
-def _verdicts_in_worker(chats: list[Chat]) -> list[KeyVerdict]:
+def _verdicts_in_worker(chats: list[_ChatWire]) -> list[_VerdictWire]:
     ring: KeyRing = _worker["ring"]
-    return _plain_errors(lambda: [ring.check(c) for c in chats])  # type: ignore[no-any-return]
+    verdicts = _plain_errors(lambda: [ring.check(_chat_in(c)) for c in chats])
+    return [(v.key, None if v.reason is None else v.reason.value, v.detail) for v in verdicts]
+
+
+# -- across the process boundary ---------------------------------------------------
+# Plain tuples, not the dataclasses: a frozen dataclass with slots pickles through
+# Python-level __getstate__/__setstate__ (``dataclasses.fields`` per object), and
+# a first sync of 10,000 keys moves some 60,000 of them each way. The objects are
+# rebuilt on the other side with exactly the values they had.
+
+_CertWire = tuple[str, str, str, str]
+_JobWire = tuple[str, tuple[_CertWire, ...], bytes | None, bytes | None]
+_ExportWire = tuple[str, str, bytes, bytes]  # cid, pid, key, sign
+_KeyWire = tuple[str, bytes, str | None, str | None, _CertWire | None, bytes | None]
+_ChatWire = tuple[str, str, tuple[_CertWire, ...], tuple[_CertWire, ...], _KeyWire | None]
+_VerdictWire = tuple[bytes | None, str | None, str | None]
+
+
+def _cert_out(cert: Certificate) -> _CertWire:
+    return (cert.pid, cert.cid, cert.pem, cert.hash)
+
+
+def _job_out(job: ExportJob) -> _JobWire:
+    return (job.chat_id, tuple(map(_cert_out, job.targets)), job.key, job.own_export)
+
+
+def _job_in(wire: _JobWire) -> ExportJob:
+    chat_id, targets, key, own_export = wire
+    return ExportJob(chat_id, tuple(Certificate(*t) for t in targets), key, own_export)
+
+
+def _chat_out(chat: Chat) -> _ChatWire:
+    """What ``KeyRing.check`` reads of a chat: its id, status, certificates, wait
+    list and key (the profile fields and messages are no part of the checks)."""
+    key = chat.chat_key
+    key_wire: _KeyWire | None = None
+    if key is not None:
+        signer = key.signer_certificate
+        key_wire = (key.id, key.key, key.signer_pid, key.signer_cid,
+                    None if signer is None else _cert_out(signer), key.sign)
+    return (chat.id, chat.status.value, tuple(map(_cert_out, chat.certificates)),
+            tuple(map(_cert_out, chat.wait_list)), key_wire)
+
+
+def _chat_in(wire: _ChatWire) -> Chat:
+    chat_id, status, certs, waits, key_wire = wire
+    key = None
+    if key_wire is not None:
+        key_id, blob, signer_pid, signer_cid, signer, sign = key_wire
+        key = ChatKey(key_id, blob, signer_pid, signer_cid,
+                      None if signer is None else Certificate(*signer), sign)
+    return Chat(chat_id, ChatStatus(status), certificates=tuple(Certificate(*c) for c in certs),
+                wait_list=tuple(Certificate(*c) for c in waits), chat_key=key)
+
+
+def _verdict_in(wire: _VerdictWire) -> KeyVerdict:
+    key, reason, detail = wire
+    return KeyVerdict(key, None if reason is None else Reason(reason), detail)
 
 
 def _ready() -> bool:
@@ -147,7 +206,10 @@ class CryptoWorkers:
         self._pool: ProcessPoolExecutor | None = None
 
     def _use_pool(self, size: int) -> bool:
-        return self._pool is not None or size >= self._pool_min
+        """Large jobs only, even once the pool runs: a few checks in a thread cost less
+        than a round trip to a worker, and far less than waiting for one that is
+        still starting (a first sync's own chats arrive before the pool is up)."""
+        return size >= self._pool_min
 
     def warm(self) -> None:
         """Start the pool now (its processes start while other work goes on)."""
@@ -184,26 +246,64 @@ class CryptoWorkers:
                                                      self._ring.cid)
             return
         pool = self._start()
-        futures: list[Future[list[list[KeyExport]]]] = [
-            pool.submit(_exports_in_worker, list(c)) for c in chunks]
+        futures: list[Future[list[list[_ExportWire]]]] = [
+            pool.submit(_exports_in_worker, [_job_out(j) for j in c]) for c in chunks]
         try:
             for chunk, future in zip(chunks, futures, strict=True):
-                yield chunk, await asyncio.wrap_future(future)
+                made = await asyncio.wrap_future(future)
+                yield chunk, [[KeyExport(job.chat_id, *e) for e in chat]
+                              for job, chat in zip(chunk, made, strict=True)]
         finally:
             for future in futures:
                 future.cancel()  # the round stopped early: drop what is not started
 
     async def verdicts(self, chats: Sequence[Chat]) -> list[KeyVerdict]:
-        """The KeyRing verdicts of ``chats`` (not cached here), in order."""
+        """The KeyRing verdicts of ``chats`` (not cached here), in order.
+
+        With the pool, every chunk is queued for the workers, and a thread of
+        this process takes chunks from the far end that no worker has started
+        yet, until it meets them: the caller is writing the store meanwhile, so
+        this process has time to spare, and how much depends on the store, the
+        machine and its load. A chunk is checked by exactly one side.
+        """
         if not chats:
             return []
         if not self._use_pool(len(chats)):
-            return await asyncio.to_thread(lambda: [self._ring.check(c) for c in chats])
+            return await asyncio.to_thread(self._check, chats)
         pool = self._start()
-        size = max(CHUNK_CHATS, -(-len(chats) // (self._processes * 2)))
-        futures = [asyncio.wrap_future(pool.submit(_verdicts_in_worker, list(c)))
-                   for c in _chunks(chats, size)]
-        return [v for part in await asyncio.gather(*futures) for v in part]
+        chunks = _chunks(chats, CHUNK_CHATS)
+        futures: list[Future[list[_VerdictWire]]] = [
+            pool.submit(_verdicts_in_worker, [_chat_out(c) for c in chunk]) for chunk in chunks]
+        try:
+            stolen = await asyncio.to_thread(self._steal, chunks, futures)
+            verdicts: list[KeyVerdict] = []
+            for index, future in enumerate(futures):
+                if index in stolen:
+                    verdicts.extend(stolen[index])
+                else:
+                    answer: list[_VerdictWire] = await asyncio.wrap_future(future)
+                    verdicts.extend(map(_verdict_in, answer))
+            return verdicts
+        finally:
+            for future in futures:
+                future.cancel()  # an error here: drop what no worker started
+
+    def _check(self, chats: Sequence[Chat]) -> list[KeyVerdict]:
+        return [self._ring.check(chat) for chat in chats]
+
+    def _steal(self, chunks: Sequence[Sequence[Chat]],
+               futures: Sequence[Future[Any]]) -> dict[int, list[KeyVerdict]]:
+        """Check queued chunks here, last first, while no worker has taken them.
+
+        The first chunk of each worker is always left to it, so that a small job
+        is the workers' as before (and not decided by a race with them).
+        """
+        done: dict[int, list[KeyVerdict]] = {}
+        for index in range(len(chunks) - 1, self._processes - 1, -1):
+            if not futures[index].cancel():  # a worker has it (or had it): the rest too
+                break
+            done[index] = self._check(chunks[index])
+        return done
 
     def close(self) -> None:
         """Stop the pool's processes (without waiting for them)."""
