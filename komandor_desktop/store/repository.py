@@ -194,12 +194,10 @@ class Store:
     def chat(self, chat_id: str) -> Chat | None:
         """One stored chat, or None."""
         with self._transaction() as connection:
-            rows = _dicts(connection, _chat_query().where(chats.c.id == chat_id))
+            rows = _dicts(connection, _one_chat_sql(connection), (chat_id,))
             if not rows:
                 return None
-            certs = _tuples(connection, _certificate_query()
-                            .where(chat_certificates.c.chat_id == chat_id)
-                            .order_by(chat_certificates.c.role, chat_certificates.c.position))
+            certs = _tuples(connection, _one_chat_certificates_sql(connection), (chat_id,))
         members = [Certificate(pid, cid, pem, cert_hash)
                    for _, role, pid, cid, pem, cert_hash in certs if role == ROLE_MEMBER]
         waits = [Certificate(pid, cid, pem, cert_hash)
@@ -302,16 +300,18 @@ class Store:
         return int(value) if value is not None else None
 
 
-def _dicts(connection: Connection, query: Select[Any]) -> list[dict[str, Any]]:
+def _dicts(connection: Connection, query: Select[Any] | str,
+           params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Rows as plain dicts, read from the DBAPI cursor without Row objects.
 
     Same connection, transaction and events; building SQLAlchemy RowMappings for tens of
     thousands of rows costs more than the query (10,000 chats: the window's
     first paint waits for this). Column types here need no result processing
     (text, integers, blobs) except booleans, which the codec converts itself.
+    ``query`` may be SQL text compiled once (``_one_chat_sql``) with its ``params``.
     """
-    compiled = query.compile(connection)
-    result = connection.exec_driver_sql(str(compiled), tuple(compiled.params.values()))
+    sql, params = _compiled(connection, query, params)
+    result = connection.exec_driver_sql(sql, params)
     try:
         names = list(result.keys())
         return [dict(zip(names, row, strict=True)) for row in result.cursor.fetchall()]
@@ -319,14 +319,44 @@ def _dicts(connection: Connection, query: Select[Any]) -> list[dict[str, Any]]:
         result.close()
 
 
-def _tuples(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+def _tuples(connection: Connection, query: Select[Any] | str,
+            params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Rows as the DBAPI's plain tuples (see ``_dicts``), in the query's column order."""
-    compiled = query.compile(connection)
-    result = connection.exec_driver_sql(str(compiled), tuple(compiled.params.values()))
+    sql, params = _compiled(connection, query, params)
+    result = connection.exec_driver_sql(sql, params)
     try:
         return list(result.cursor.fetchall())
     finally:
         result.close()
+
+
+def _compiled(connection: Connection, query: Select[Any] | str,
+              params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    if isinstance(query, str):
+        return query, params
+    compiled = query.compile(connection)
+    return str(compiled), tuple(compiled.params.values())
+
+
+_SQL: dict[str, str] = {}  # statements of the one-chat read, compiled once per process
+
+
+def _one_chat_sql(connection: Connection) -> str:
+    """``chat()``'s row query: compiled once (the detail panel and every painted
+    preview read one chat; compiling the statement cost more than running it)."""
+    if "chat" not in _SQL:
+        _SQL["chat"] = str(_chat_query().where(chats.c.id == bindparam("chat_id"))
+                           .compile(connection))
+    return _SQL["chat"]
+
+
+def _one_chat_certificates_sql(connection: Connection) -> str:
+    if "certs" not in _SQL:
+        _SQL["certs"] = str(_certificate_query()
+                            .where(chat_certificates.c.chat_id == bindparam("chat_id"))
+                            .order_by(chat_certificates.c.role, chat_certificates.c.position)
+                            .compile(connection))
+    return _SQL["certs"]
 
 
 def _load_outbox(connection: Connection, chat_id: str | None) -> list[OutboxEntry]:

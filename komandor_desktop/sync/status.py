@@ -164,10 +164,12 @@ class ChatListing(Sequence[ChatView]):
     """
 
     def __init__(self, entries: list[ListEntry], *, identity: Identity,
-                 summary: Callable[[str], ChatSummary | None]) -> None:
+                 summary: Callable[[str], ChatSummary | None],
+                 states: Mapping[str, ChatState]) -> None:
         self.entries = entries
         self._identity = identity
         self._summary = summary
+        self._states = states
 
     def build(self, entry: ListEntry) -> ChatView | None:
         """The view of one entry (None when the chat is gone from the store meanwhile).
@@ -176,11 +178,12 @@ class ChatListing(Sequence[ChatView]):
         listing, the view shows the newer state (the next listing's entry
         differs, so the model builds it again then).
         """
-        _content, state, lang = cast(tuple[object, ChatState | None, str], entry.source)
+        lang = cast(tuple[object, ...], entry.source)[-1]
         summary = self._summary(entry.id)
         if summary is None:
             return None
-        return build_view(summary, state, identity=self._identity, lang=lang)
+        return build_view(summary, self._states.get(entry.id), identity=self._identity,
+                          lang=cast(str, lang))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -210,35 +213,48 @@ def list_entries(rows: Iterable[tuple[Any, ...]], states: Mapping[str, ChatState
     ``rows`` are the store's brief rows, values in ``store.listing.LIST_COLUMNS``
     order; ``summary`` reads one chat's ``ChatSummary`` when its view is
     built. Per chat only what grouping, order, unread counts and the search
-    need: the section (one ``Section`` object per section, shared), the
-    display name and the order key. An entry's source is (content hash,
-    state, lang): it changes exactly when the chat's view may.
+    need: the section, the display name and the order key. An entry's source
+    is (content hash, state reason, state detail, lang): it changes exactly
+    when the chat's view may. Entries of two listings compare in C: the
+    source holds no dataclass, and a section is one shared object across
+    listings (``_SECTIONS``), so an unchanged field is the same object.
     """
-    sections: dict[tuple[object, ...], Section] = {}
     entries: list[ListEntry] = []
     with paused_gc():
-        _add_entries(entries, sections, rows, states, lang)
-        keys = {id(section): section_sort_key(section) for section in sections.values()}
+        used = _add_entries(entries, rows, states, lang)
+        keys = {id(section): section_sort_key(section) for section in used}
         entries.sort(key=lambda e: (keys[id(e.section)], e.order))
-    return ChatListing(entries, identity=identity, summary=summary)
+    return ChatListing(entries, identity=identity, summary=summary, states=states)
 
 
-def _add_entries(entries: list[ListEntry], sections: dict[tuple[object, ...], Section],
-                 rows: Iterable[tuple[Any, ...]], states: Mapping[str, ChatState],
-                 lang: str) -> None:
-    """The loop of ``list_entries``: positional calls and tuples only (10,000 rows)."""
+#: Every section met so far, by what decides it and the language: shared by all
+#: listings (a handful of companies; bounded by the data, like the list itself).
+_SECTIONS: dict[tuple[object, ...], Section] = {}
+
+
+def _add_entries(entries: list[ListEntry], rows: Iterable[tuple[Any, ...]],
+                 states: Mapping[str, ChatState], lang: str) -> list[Section]:
+    """The loop of ``list_entries``: positional calls and tuples only (10,000 rows).
+
+    Returns the sections used.
+    """
+    sections = _SECTIONS
+    used: dict[int, Section] = {}
     get_state, new_entry, append = states.get, ListEntry._make, entries.append
     for (chat_id, favorites, profile_type, chat_type, company_id, company, profile_name,
          chat_name, phone, title, time, unread, content) in rows:
         system = profile_type == _SYS
         group = chat_type in _GROUPISH
         name = name_for(favorites, group, chat_name, system, profile_name, phone, chat_id, lang)
-        key = (favorites or system, group, company_id, company)
+        key = (bool(favorites or system), group, company_id, company, lang)
         section = sections.get(key)
         if section is None:
-            section = sections[key] = section_for(bool(favorites or system), group, company_id,
-                                                  company, lang)
+            section = sections[key] = section_for(key[0], group, company_id, company, lang)
+        used[id(section)] = section
+        state = get_state(chat_id)
+        fingerprint = ((content, None, None, lang) if state is None
+                       else (content, state.reason, state.detail, lang))
         append(new_entry((chat_id, section, order_in_section(favorites, system, time, name,
                                                              chat_id),
-                          unread, name, company, title, phone,
-                          (content, get_state(chat_id), lang))))
+                          unread, name, company, title, phone, fingerprint)))
+    return list(used.values())
