@@ -24,6 +24,7 @@ from . import requests as rq
 from .retry import RETRYABLE_TRANSPORT_ERRORS, RetryPolicy
 
 OFF_LOOP_BYTES = 256 * 1024  # bodies larger than this are parsed in a worker thread
+OFF_LOOP_ENTRIES = 100  # key registrations larger than this are encoded in a worker thread
 Reauth = Callable[["ApiClient"], Awaitable[str]]
 OnRetry = Callable[[str, float], None]
 log = logging.getLogger(__name__)
@@ -96,14 +97,23 @@ class ApiClient:
 
     # -- the API -----------------------------------------------------------
 
-    async def get_chats(self, phones: Sequence[str] = ()) -> ChatsSnapshot:
+    async def get_chats(self, phones: Sequence[str] = (), *,
+                        on_listing: Callable[[int], None] | None = None) -> ChatsSnapshot:
+        """The chat list; ``on_listing`` is told how many chats came, before they are
+        validated (that takes a while: a caller can start what it will need meanwhile)."""
         data = await self._call(rq.build_get_chats(phones))
+        if on_listing is not None and isinstance(data, list):
+            on_listing(len(data))
         # validating thousands of chats takes long enough to freeze a window: not on the loop
         return await asyncio.to_thread(rq.parse_get_chats, data)
 
     async def register_keys(self, entries: Sequence[KeyExport]) -> int:
         """Registers exports; returns how many keys were new (``registered``)."""
-        return rq.parse_register_keys(await self._call(rq.build_register_keys(entries)))
+        if len(entries) > OFF_LOOP_ENTRIES:  # 1,000 entries take milliseconds to encode
+            request = await asyncio.to_thread(rq.build_register_keys, entries)
+        else:
+            request = rq.build_register_keys(entries)
+        return rq.parse_register_keys(await self._call(request))
 
     async def request_code(self, phone: str) -> None:
         rq.parse_request_code(await self._call(rq.build_request_code(phone)))
@@ -209,33 +219,41 @@ class ApiClient:
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        if request.content is not None:
+            headers["Content-Type"] = "application/json"
         async with self._http.stream(
             request.method,
             request.path,
             params=list(request.params) or None,
             json=request.json,
+            content=request.content,
             headers=headers,
         ) as response:
-            body = await self._read_capped(response)
+            chunks, size = await self._read_capped(response)
         # never the headers or the body: they carry the token, keys and messages
         log.debug("%s %s -> %d (%d bytes)", request.method, request.path,
-                  response.status_code, len(body))
-        if len(body) > OFF_LOOP_BYTES:  # decoding megabytes of JSON would stall the loop
-            return await asyncio.to_thread(parse_envelope, response.status_code, body,
+                  response.status_code, size)
+        if size > OFF_LOOP_BYTES:  # decoding megabytes of JSON would stall the loop
+            return await asyncio.to_thread(parse_envelope, response.status_code, chunks,
                                            response.headers)
-        return parse_envelope(response.status_code, body, response.headers)
+        return parse_envelope(response.status_code, chunks, response.headers)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        """Reads the (decoded) body, stopping as soon as it passes the cap."""
+    async def _read_capped(self, response: httpx.Response) -> tuple[list[bytes], int]:
+        """Reads the (decoded) body as its chunks and their total size, stopping as
+        soon as it passes the cap. The parser decodes the chunks as they are: no
+        20 MB copy to join them, on the loop or off it."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise errors.ResponseTooLarge(f"response declares {declared} bytes")
-        body = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > self.max_body_bytes:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_body_bytes:
                 raise errors.ResponseTooLarge(f"response body over {self.max_body_bytes} bytes")
-        return bytes(body)
+        return chunks, size
+
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain import ChatsSnapshot, KeyExport
 from ..errors import ProtocolError
-from ..protocol import b64encode, encode_keys_request, parse_chats, parse_model
+from ..protocol import b64encode, encode_keys_body, parse_chats, parse_model
 from ..protocol.models import (
     ChallengeResponse,
     CodeResponse,
@@ -37,13 +37,16 @@ class ApiRequest:
 
     ``authenticated`` is False for the auth endpoints (PROTOCOL.md §1: every
     request but the auth ones carries the bearer token); those never carry a
-    token and never trigger a re-sign-in.
+    token and never trigger a re-sign-in. A body is either ``json`` (encoded
+    when sent) or ``content``, JSON already encoded (large bodies are encoded
+    off the event loop).
     """
 
     method: str
     path: str
     params: tuple[tuple[str, str], ...] = ()
     json: dict[str, Any] | None = None
+    content: bytes | None = field(default=None, repr=False)
     authenticated: bool = True
     label: str = field(default="", compare=False)  # for retry messages
 
@@ -57,9 +60,9 @@ def build_get_chats(phones: Sequence[str] = ()) -> ApiRequest:
 
 
 def build_register_keys(entries: Sequence[KeyExport]) -> ApiRequest:
-    """``POST /api/v2/chatsKeys/`` with the entries encoded as §6 says."""
+    """``POST /api/v2/chatsKeys/`` with the entries encoded as §6 says (as bytes)."""
     return ApiRequest(
-        "POST", KEYS_PATH, json=encode_keys_request(entries), label="registering keys"
+        "POST", KEYS_PATH, content=encode_keys_body(entries), label="registering keys"
     )
 
 

@@ -20,6 +20,7 @@ from .codecs import (
 from .envelope import (
     MAX_BODY_BYTES,
     MAX_PHOTO_BYTES,
+    encode_keys_body,
     encode_keys_request,
     parse_envelope,
     parse_model,
@@ -37,6 +38,7 @@ __all__ = [
     "check_id",
     "decode_certificate",
     "encode_certificate",
+    "encode_keys_body",
     "encode_keys_request",
     "normalize_phone",
     "normalize_phones",

@@ -7,12 +7,14 @@ status code names, so callers can ``except Conflict`` instead of comparing codes
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..bulk import paused_gc
 from ..domain import KeyExport
 from ..errors import (
     ApiError,
@@ -28,10 +30,13 @@ from ..errors import (
     Unauthorized,
     Unprocessable,
 )
-from .models import MAX_KEYS_PER_REQUEST, Envelope, KeyEntry, KeysRequest
+from .codecs import b64encode, check_id
+from .models import MAX_KEYS_PER_REQUEST, Envelope
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 MAX_PHOTO_BYTES = 1024 * 1024
+DECODE_SLICE = 256 * 1024  # bytes decoded per call: each call holds the GIL throughout
+Body = bytes | Sequence[bytes]  # a body, or its chunks as they were read
 
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequest,
@@ -61,15 +66,37 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def loads_strict(body: bytes) -> Any:
-    """Parse a UTF-8 JSON body; no NaN/Infinity, no duplicate keys.
+def _utf8(body: Body) -> str:
+    """The body's text, decoded ``DECODE_SLICE`` at a time (a sequence split
+    between chunks is joined by the incremental decoder): joining and decoding
+    20 MB in one call each would hold the GIL for tens of milliseconds."""
+    chunks = [body] if isinstance(body, bytes | bytearray | memoryview) else body
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    parts: list[str] = []
+    for chunk in chunks:
+        view = memoryview(chunk)
+        parts.extend(decoder.decode(view[start:start + DECODE_SLICE])
+                     for start in range(0, len(view), DECODE_SLICE))
+    parts.append(decoder.decode(b"", final=True))
+    return "".join(parts)
+
+
+def loads_strict(body: Body) -> Any:
+    """Parse a UTF-8 JSON body (or its chunks); no NaN/Infinity, no duplicate keys.
+
+    The duplicate check (a Python hook per object) also lets other threads
+    take the GIL while a long listing is parsed, which a plain ``json.loads``
+    (one C call) would not. JSON makes no cycles, so the collector is paused:
+    tens of thousands of new objects would set it off again and again.
 
     Raises:
         ProtocolError: the body is not such JSON.
     """
     try:
-        text = body.decode("utf-8")
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+        text = _utf8(body)
+        with paused_gc():
+            return json.loads(text, parse_constant=_no_constant,
+                              object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError:
         raise ProtocolError("the response body is not UTF-8") from None
     except (ValueError, RecursionError) as exc:
@@ -106,8 +133,8 @@ def _api_error(status: int, code: str, message: str, details: Any,
     return _BY_STATUS.get(status, ApiError)(status, code, message, details)
 
 
-def parse_envelope(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Any:
-    """Check a response and return its ``data``.
+def parse_envelope(status: int, body: Body, headers: Mapping[str, str] | None = None) -> Any:
+    """Check a response (its body, or the body's chunks in order) and return its ``data``.
 
     A 5xx or 429 whose body is no envelope (a proxy's error page) still raises
     ``ServerError``/``RateLimited`` with code ``invalid_envelope``, so that the
@@ -119,7 +146,9 @@ def parse_envelope(status: int, body: bytes, headers: Mapping[str, str] | None =
         ProtocolError: the body is not an envelope, or says success on an error status.
         ApiError: (a subclass by status) the server answered with an error envelope.
     """
-    if len(body) > MAX_BODY_BYTES:
+    size = (len(body) if isinstance(body, bytes | bytearray | memoryview)
+            else sum(len(c) for c in body))
+    if size > MAX_BODY_BYTES:
         raise ResponseTooLarge(f"the response body is over {MAX_BODY_BYTES} bytes")
     try:
         envelope = _read_envelope(body)
@@ -136,7 +165,7 @@ def parse_envelope(status: int, body: bytes, headers: Mapping[str, str] | None =
     raise _api_error(status, err.code, err.message, err.details, headers)
 
 
-def _read_envelope(body: bytes) -> Envelope:
+def _read_envelope(body: Body) -> Envelope:
     raw = loads_strict(body)
     if not isinstance(raw, dict):
         raise ProtocolError("the response body is not an envelope (not a JSON object)")
@@ -178,6 +207,10 @@ def parse_model(model: type[M], data: Any) -> M:
 def encode_keys_request(entries: Sequence[KeyExport]) -> dict[str, Any]:
     """The JSON body of ``POST /api/v2/chatsKeys/``: ``{"keys": [...]}``.
 
+    The checks are ``KeysRequest``'s (the server's model), written out: a
+    first sync sends 10,000 entries, and building a pydantic model per entry
+    cost more than the rest of the request on the event loop.
+
     Raises:
         ValueError: no entries, more than ``MAX_KEYS_PER_REQUEST``, or an entry
             that the server would refuse (bad id, empty key or signature).
@@ -185,11 +218,28 @@ def encode_keys_request(entries: Sequence[KeyExport]) -> dict[str, Any]:
     if not 1 <= len(entries) <= MAX_KEYS_PER_REQUEST:
         raise ValueError(f"a key registration holds 1 to {MAX_KEYS_PER_REQUEST} entries, "
                          f"not {len(entries)}")
+    return {"keys": [_key_entry(index, e) for index, e in enumerate(entries)]}
+
+
+def encode_keys_body(entries: Sequence[KeyExport]) -> bytes:
+    """``encode_keys_request`` as the UTF-8 JSON bytes that are sent (compact)."""
+    return json.dumps(encode_keys_request(entries), separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _key_entry(index: int, entry: KeyExport) -> dict[str, str]:
+    """One ``KeyEntry`` on the wire; ``ValueError`` names the entry and the field."""
     try:
-        request = KeysRequest(keys=[
-            KeyEntry(chat_id=e.chat_id, cid=e.cid, pid=e.pid, key=e.key, sign=e.sign)
-            for e in entries
-        ])
-    except ValidationError as exc:
-        raise ValueError(f"invalid key entry: {describe(exc)}") from None
-    return request.model_dump(mode="json", by_alias=True)
+        for name in ("chat_id", "cid", "pid"):
+            try:
+                check_id(getattr(entry, name))
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        for name in ("key", "sign"):
+            value = getattr(entry, name)
+            if not isinstance(value, bytes | bytearray) or not value:
+                raise ValueError(f"{name}: must be non-empty bytes")
+    except ValueError as exc:
+        raise ValueError(f"invalid key entry: keys.{index}.{exc}") from None
+    return {"chatId": entry.chat_id, "cid": entry.cid, "pid": entry.pid,
+            "key": b64encode(entry.key), "sign": b64encode(entry.sign)}

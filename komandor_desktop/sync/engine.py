@@ -9,12 +9,15 @@ again (section 6.1), so the store always ends on the server's word.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
-from ..domain import Chat, ChatState, ChatStatus, Reason
+from ..domain import Chat, ChatState, ChatStatus, OutboxEntry, Reason
 from ..errors import TransportError, Unauthorized
 from .crashpoints import crashpoint
 from .events import EventKind, SyncEvent, SyncReport
@@ -26,10 +29,56 @@ from .workers import POOL_MIN_KEYS, CryptoWorkers
 
 Listener = Callable[[SyncEvent], None]
 log = logging.getLogger(__name__)
+SWITCH_INTERVAL_S = 0.001  # longest wait of a thread for the GIL while another runs Python
+SLICE_CHATS = 250  # chats per worker-thread call of the planner and the final states
+PROGRESS_EVERY_S = 0.1  # at most one unfinished PROGRESS event per this (the last one always)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+async def _sliced(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
+    """``func`` over ``items`` in a worker thread, ``SLICE_CHATS`` at a time.
+
+    The thread holds the GIL whenever it runs Python; between two slices it
+    does not run at all until the event loop has taken the next step, so work
+    the loop is doing meanwhile (the window showing the chats just stored) has
+    the GIL to itself instead of sharing it for the whole pass.
+    """
+    out: list[R] = []
+    for start in range(0, len(items), SLICE_CHATS):
+        out += await asyncio.to_thread(func, items[start:start + SLICE_CHATS])
+    return out
+
+
+class _Runtime:
+    """Two process-wide settings that keep an event loop responsive beside a sync.
+
+    A sync runs its heavy steps in threads (parsing, the store, planning) next
+    to the loop that drives the window, and each time the loop wants the GIL
+    back from a thread that runs Python it waits out the switch interval (5 ms
+    by default; a Qt event costs several such waits): 1 ms bounds that.
+
+    A sync also allocates enough to set off full garbage collections, which
+    hold the GIL while they walk every tracked object — with the modules,
+    classes and widgets of a window about 150,000, 60-90 ms per collection on
+    a small machine before the sync's own objects count. What exists before
+    the first sync lives as long as the process, so ``gc.freeze()`` moves it
+    out of the collector's reach once (reference counting still frees it).
+    """
+
+    applied = False
+
+    @classmethod
+    def apply(cls) -> None:
+        if cls.applied:
+            return
+        cls.applied = True
+        gc.freeze()
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
 
 class SyncEngine:
@@ -61,12 +110,20 @@ class SyncEngine:
         self._sender = Sender(client, store, self.keyring, self.identity, self._workers,
                               self._emit, batch_size=min(batch_size, 1000))
         self._lock = asyncio.Lock()
+        self._progress_at = -PROGRESS_EVERY_S
 
     def close(self) -> None:
         """Stop the crypto worker processes, if any were started (idempotent)."""
         self._workers.close()
 
     def _emit(self, event: SyncEvent) -> None:
+        """To the listener; ``PROGRESS`` at most every ``PROGRESS_EVERY_S`` until done
+        (each one redraws the window's status bar: a round of 10,000 keys has 50)."""
+        if event.kind is EventKind.PROGRESS and event.done < event.total:
+            now = time.monotonic()
+            if now - self._progress_at < PROGRESS_EVERY_S:
+                return
+            self._progress_at = now
         if self.listener is not None:
             self.listener(event)
 
@@ -82,6 +139,7 @@ class SyncEngine:
             Unauthorized: the token and the certificate sign-in both failed.
             ProtocolError: the chats response was malformed (store unchanged).
         """
+        _Runtime.apply()
         async with self._lock:
             self._emit(SyncEvent(EventKind.STARTED))
             try:
@@ -101,8 +159,7 @@ class SyncEngine:
     async def _run(self, max_rounds: int, phones: tuple[str, ...]) -> SyncReport:
         registered = rounds = 0
         refused: dict[str, str] = {}
-        chats = await self.refresh(phones)
-        actions = await asyncio.to_thread(self._plan, chats, refused)
+        chats, actions = await self._refresh(phones, refused)
         while rounds < max_rounds:
             rounds += 1
             sent = await self._sender.run(actions, refused)
@@ -111,13 +168,12 @@ class SyncEngine:
             log.info("round %d: sent %d key export(s) for %d chat(s); %d new, conflict: %s",
                      rounds, sent.entries, sent.chats, sent.registered, sent.conflicted)
             registered += sent.registered
-            chats = await self.refresh(())
-            actions = await asyncio.to_thread(self._plan, chats, refused)
+            chats, actions = await self._refresh((), refused)
             if sent.registered == 0 and not sent.conflicted:
                 break
         # key checks and imports (crypto per chat) off the event loop that drives the window
-        states = await asyncio.to_thread(final_states, actions, self.keyring, refused,
-                                         now_ms=_now_ms())
+        judge = partial(self._states, refused=refused, now_ms=_now_ms())
+        states = {state.chat_id: state for state in await _sliced(judge, actions)}
         await asyncio.to_thread(self.store.set_states, states.values())
         report = self._report(registered, rounds, chats, states)
         log.info("sync done: %d key(s) registered in %d round(s); %s; %d chat(s) with errors",
@@ -128,20 +184,32 @@ class SyncEngine:
 
     async def refresh(self, phones: Sequence[str] = ()) -> list[Chat]:
         """Fetch the chats, store them in one transaction, settle the outbox."""
-        snapshot = await self.client.get_chats(phones)
+        return (await self._refresh(phones, None))[0]
+
+    async def _refresh(self, phones: Sequence[str], refused: dict[str, str] | None,
+                       ) -> tuple[list[Chat], list[Action]]:
+        """``refresh``; with ``refused``, the chats are planned while the store writes.
+
+        Planning checks every target certificate (10,000 on a large first sync):
+        Python that holds the GIL in turns with whatever else runs. Done before
+        the chats are announced (``REFRESHED``), it is over when the window
+        shows them instead of slowing that down; it costs the announcement the
+        planning time, and the pass nothing (measured with ``bench.gaps``).
+        """
+        snapshot = await self.client.get_chats(phones, on_listing=self._listing)
         chats = list(snapshot.chats)
         if sum(len(c.certificates) for c in chats if c.status is not ChatStatus.SYNC) >= \
                 self._pool_min:
             self._workers.warm()  # a large first sync: start the processes while we store
         # the received keys are checked (in other processes when many) while the store writes
         todo = self.keyring.unchecked(chats)
-        checks = asyncio.ensure_future(self._workers.verdicts(todo))
+        meanwhile = asyncio.gather(self._workers.verdicts(todo), self._plan(chats, refused))
         try:
             changed = await asyncio.to_thread(self.store.refresh, snapshot, now_ms=_now_ms())
+            verdicts, actions = await meanwhile
         except BaseException:
-            checks.cancel()
+            meanwhile.cancel()
             raise
-        verdicts = await checks
         crashpoint("refreshed")  # a test hook (crashpoints.py); nothing when unset
         log.info("refreshed: %d chat(s), %d skipped as invalid, %d changed in the store",
                  len(chats), len(snapshot.errors), len(changed))
@@ -153,7 +221,14 @@ class SyncEngine:
         for chat, verdict in zip(todo, verdicts, strict=True):
             self.keyring.remember(chat, verdict)
         self._emit(SyncEvent(EventKind.REFRESHED, changed=frozenset(changed)))
-        return chats
+        return chats, actions
+
+    def _listing(self, count: int) -> None:
+        """As many chats as the pool's threshold in keys will need it (their keys checked,
+        or made): its processes start while the listing is validated, not later, when
+        they would compete for the CPU with the window showing the new chats."""
+        if count >= self._pool_min:
+            self._workers.warm()
 
     def _settle_outbox(self, by_id: dict[str, Chat], invalid: set[str | None]) -> None:
         """Clear outbox entries whose fate is known (PROTOCOL.md §4, the outbox)."""
@@ -167,8 +242,21 @@ class SyncEngine:
                 settled.append(entry.chat_id)
         self.store.outbox_clear_many(settled)  # one transaction, not one per chat
 
-    def _plan(self, chats: list[Chat], refused: dict[str, str]) -> list[Action]:
-        outbox = {e.chat_id: e for e in self.store.outbox_all()}
+    async def _plan(self, chats: list[Chat], refused: dict[str, str] | None) -> list[Action]:
+        """The planner's actions for ``chats``, planned off the loop a slice at a time
+        (none without ``refused``: a plain ``refresh``).
+
+        The outbox is read before ``_settle_outbox`` runs: what that clears is
+        what ``plan`` ignores (an entry of another cid, or of a chat that is no
+        longer new and keyless), so the plan is the same either way.
+        """
+        if refused is None:
+            return []
+        outbox = {e.chat_id: e for e in await asyncio.to_thread(self.store.outbox_all)}
+        return await _sliced(partial(self._plan_slice, outbox=outbox, refused=refused), chats)
+
+    def _plan_slice(self, chats: Sequence[Chat], *, outbox: dict[str, OutboxEntry],
+                    refused: dict[str, str]) -> list[Action]:
         actions = plan(chats, identity=self.identity, trust_anchor=self.trust_anchor,
                        outbox=outbox, own=self.own)
         for action in actions:
@@ -178,6 +266,10 @@ class SyncEngine:
         return [Skip(a.chat, Reason.REGISTRATION_REFUSED, refused[a.chat.id])
                 if isinstance(a, CreateKey | ExportKey) and a.chat.id in refused else a
                 for a in actions]
+
+    def _states(self, actions: Sequence[Action], *, refused: dict[str, str],
+                now_ms: int) -> list[ChatState]:
+        return list(final_states(actions, self.keyring, refused, now_ms=now_ms).values())
 
     def _report(self, registered: int, rounds: int, chats: list[Chat],
                 states: dict[str, ChatState]) -> SyncReport:
