@@ -99,13 +99,13 @@ def _align_marker() -> float:
 
 
 def _open_window(args: dict[str, Any]) -> tuple[Any, Any, Any, list[tuple[float, str]]]:
-    """The bench's window, bridge and client (``bench.window_child``'s), events logged."""
+    """The bench's window, bridge and client (``bench.window_modes``'), events logged."""
     from komandor_desktop.gui.bridge import SyncBridge
     from komandor_desktop.gui.mainwindow import MainWindow
     from komandor_desktop.session import STORE_FILE
 
     from .client import Client
-    from .window_child import _views_source
+    from .window_modes import _views_source
 
     home = Path(args["home"])
     events: list[tuple[float, str]] = []

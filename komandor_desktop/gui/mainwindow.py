@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._normalize = normalize
         self.inspector: InspectorDialog | None = None
         self.add_dialog: AddContactsDialog | None = None
+        icons.preload()  # the rows' icons are ready before the first sync's rows paint
         self.model = ChatListModel(parent=self, previews=previews)
         self.pane = ChatListPane(self.model, self, clock=clock)
         self.pane.setObjectName("chatPane")
