@@ -297,3 +297,22 @@ def test_ten_thousand_chats_parse() -> None:
     snap = parse_chats(data)
     assert len(snap.chats) == 10_000
     assert snap.errors == ()
+
+
+def test_an_unchanged_chat_is_reused_and_a_changed_type_is_validated_again() -> None:
+    """The parse memo hands back the same Chat for the same object, never for a look-alike.
+
+    ``True == 1`` in Python: a memo keyed by equality would take a
+    ``"profileVerified": 1`` (refused: booleans are strict) for the valid
+    ``true`` of the previous response.
+    """
+    first = json.loads(json.dumps(personal()))
+    first["profileVerified"] = True
+    chat = parse_chats([first]).chats[0]
+    again = parse_chats([json.loads(json.dumps(first))])
+    assert again.chats[0] is chat  # unchanged: not validated again
+    assert again.raw[chat.id] == json.dumps(first, ensure_ascii=False, sort_keys=True)
+    retyped = dict(first, profileVerified=1)
+    assert retyped == first  # equal to Python, yet a different JSON value
+    message = one_error(retyped)
+    assert "profileVerified" in message
