@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from test_store_support import cert, full_chat, plain_chat, snapshot, write_counter, writes
 
 from komandor_desktop.domain import Certificate, Chat, ChatKey, ChatStatus, OutboxEntry
@@ -103,14 +105,19 @@ def test_a_new_store_rewrites_whole_chats_and_gets_them_right(tmp_path: Path) ->
         assert store.chats() == [changed]
 
 
-def _old_database(db: Path) -> None:
-    """A revision-0001 database with two chats, their certificates and an outbox entry."""
+def _migrate(db: Path, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run one Alembic command (upgrade or downgrade to ``revision``) on ``db``."""
     engine = make_engine(db)
     try:
         with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "0001")
+            step(alembic_config(conn), revision)
     finally:
         engine.dispose()
+
+
+def _old_database(db: Path) -> None:
+    """A revision-0001 database with two chats, their certificates and an outbox entry."""
+    _migrate(db, command.upgrade, "0001")
     with sqlite3.connect(db) as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(chats)")]
         base = dict.fromkeys(columns)
@@ -158,12 +165,7 @@ def test_downgrade_puts_the_texts_back_in_the_rows(tmp_path: Path) -> None:
     chat = full_chat()
     with Store(db) as store:
         store.refresh(snapshot(chat), now_ms=1)
-    engine = make_engine(db)
-    try:
-        with engine.begin() as conn:
-            command.downgrade(alembic_config(conn), "0001")
-    finally:
-        engine.dispose()
+    _migrate(db, command.downgrade, "0001")
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT role, position, pid, cid, pem, hash FROM chat_certificates"
                             " ORDER BY role, position").fetchall()
