@@ -36,10 +36,8 @@ from PySide6.QtWidgets import QApplication, QListView, QWidget
 
 from komandor_desktop.gui.mainwindow import MainWindow
 from komandor_desktop.identity import Profile
-from komandor_desktop.session import STORE_FILE
+from komandor_desktop.session import STORE_FILE, list_chats
 from komandor_desktop.store import Store
-from komandor_desktop.store.listing import list_rows, read_summary
-from komandor_desktop.sync import list_entries
 from komandor_desktop.sync.keyring import KeyRing
 from komandor_desktop.sync.planner import own_certificate
 
@@ -84,8 +82,7 @@ def _views_source(store_path: Path, home: Path,
     store = Store(store_path)
 
     def views() -> Sequence[Any]:
-        return list_entries(list_rows(store), store.states(), identity=identity,
-                            summary=lambda chat_id: read_summary(store, chat_id))
+        return list_chats(store, identity)
 
     def preview(chat_id: str) -> str | None:
         chat = store.chat(chat_id)

@@ -154,7 +154,7 @@ class Chat:
 
 
 class ChatSummary(NamedTuple):
-    """What the chat list needs of a stored chat (``Store.chat_summaries``).
+    """What a chat list row needs of a stored chat (``store.listing.read_summary``).
 
     A ``Chat`` without what only the key checks and the detail panel read:
     no certificate PEMs, no exported key or signature. The window's list of

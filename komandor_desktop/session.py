@@ -18,7 +18,7 @@ import httpx
 import platformdirs
 
 from .api import ApiClient, RetryPolicy
-from .domain import Chat
+from .domain import Chat, Identity
 from .identity import Profile
 from .store import Store
 from .store.listing import list_rows, read_summary
@@ -35,6 +35,12 @@ def default_home() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("komandor-desktop", appauthor=False))
+
+
+def list_chats(store: Store, identity: Identity, lang: str = "ru") -> ChatListing:
+    """The window's list of a store: brief rows and states now, each view on demand."""
+    return list_entries(list_rows(store), store.states(), identity=identity, lang=lang,
+                        summary=lambda chat_id: read_summary(store, chat_id))
 
 
 class Session:
@@ -86,9 +92,7 @@ class Session:
         for their last messages. As a sequence it gives the same views as
         ``views`` with the previews pending.
         """
-        return list_entries(list_rows(self.store), self.store.states(),
-                            identity=self.profile.identity, lang=lang,
-                            summary=lambda chat_id: read_summary(self.store, chat_id))
+        return list_chats(self.store, self.profile.identity, lang)
 
     def preview(self, chat_id: str) -> str | None:
         """The decrypted last message of one chat as stored now (None: none, or unreadable)."""

@@ -75,7 +75,8 @@ class ChatView:
     pending_message: bytes | None = None
 
 
-_GROUPISH = frozenset({ChatType.GROUP, ChatType.CHANNEL})  # IntEnum: equal to 1 and 2 too
+#: Chat types with their own name and section (IntEnum: the stored 1 and 2 match too).
+GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.CHANNEL})
 PINNED_KEY = "pinned"
 GROUPS_KEY = "groups"
 NO_COMPANY_KEY = "no_company"
@@ -84,7 +85,7 @@ NO_COMPANY_KEY = "no_company"
 def section_of(chat: Chat | ChatSummary, lang: str = "ru") -> Section:
     """The section a chat belongs to (UI.md "Order"); see ``section_for``."""
     return section_for(chat.favorites or chat.profile_type is ProfileType.SYS,
-                       chat.chat_type in _GROUPISH, chat.profile_company_id,
+                       chat.chat_type in GROUP_TYPES, chat.profile_company_id,
                        chat.profile_company, lang)
 
 
@@ -166,7 +167,7 @@ def sort_views(views: Iterable[ChatView]) -> list[ChatView]:
 
 def display_name(chat: Chat | ChatSummary, lang: str = "ru") -> str:
     """The name a row shows; see ``name_for``. Kept here so the window and the CLI agree."""
-    return name_for(chat.favorites, chat.chat_type in _GROUPISH, chat.chat_name,
+    return name_for(chat.favorites, chat.chat_type in GROUP_TYPES, chat.chat_name,
                     chat.profile_type is ProfileType.SYS, chat.profile_name, chat.profile_phone,
                     chat.id, lang)
 

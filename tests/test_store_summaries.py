@@ -1,4 +1,4 @@
-"""Store.chat_summaries: the window's light read agrees with the full chats."""
+"""The window's reads (store/listing.py) agree with the full chats and the eager views."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from test_store_support import cert, full_chat, plain_chat, snapshot
 
 from komandor_desktop.domain import Chat, ChatState, ChatStatus, Identity, Reason
+from komandor_desktop.session import list_chats
 from komandor_desktop.store import Store
-from komandor_desktop.store.listing import list_rows, read_summary
-from komandor_desktop.sync import build_views, explain, list_entries
+from komandor_desktop.store.listing import read_summary
+from komandor_desktop.sync import build_views, explain
 
 ME = Identity("http://127.0.0.1", "79990000001", "me", "cid-me", "PEM", None)
 
@@ -31,8 +32,8 @@ def test_summaries_carry_what_the_list_needs(tmp_path: Path) -> None:
     chats = _chats()
     with Store(tmp_path / "s.db") as store:
         store.refresh(snapshot(*chats), now_ms=1)
-        summaries = store.chat_summaries()
         full = store.chats()
+        summaries = [read_summary(store, c.id) for c in full]
     assert [s.id for s in summaries] == [c.id for c in full] == sorted(c.id for c in chats)
     for summary, chat in zip(summaries, full, strict=True):
         assert summary.has_members == bool(chat.certificates)
@@ -52,7 +53,8 @@ def test_summaries_explain_and_view_like_full_chats(tmp_path: Path,
     chats = _chats()
     with Store(tmp_path / "s.db") as store:
         store.refresh(snapshot(*chats), now_ms=1)
-        summaries, full = store.chat_summaries(), store.chats()
+        full = store.chats()
+        summaries = [read_summary(store, c.id) for c in full]
     states = {c.id: ChatState(c.id, reason, "cid-x:expired") for c in chats}
     for summary, chat in zip(summaries, full, strict=True):
         state = states[chat.id]
@@ -68,16 +70,14 @@ def test_summaries_explain_and_view_like_full_chats(tmp_path: Path,
 
 
 def test_window_listing_equals_the_eager_views(tmp_path: Path) -> None:
-    """list_rows + list_entries (the window's path) give build_views' order and views."""
+    """list_chats (the window's path) gives build_views' order and views."""
     chats = _chats()
     states = {"chat-plain": ChatState("chat-plain", Reason.KEY_NOT_IMPORTABLE, "bad key")}
     with Store(tmp_path / "s.db") as store:
         store.refresh(snapshot(*chats), now_ms=1)
         store.set_states(states.values())
-        listing = list_entries(list_rows(store), store.states(), identity=ME,
-                               summary=lambda cid: read_summary(store, cid))
-        summaries = store.chat_summaries()
-        assert [read_summary(store, s.id) for s in summaries] == summaries
+        listing = list_chats(store, ME)
+        summaries = [read_summary(store, c.id) for c in store.chats()]
         assert read_summary(store, "no-such-chat") is None
         eager = build_views(summaries, store.states(), identity=ME)
         assert [e.id for e in listing.entries] == [v.id for v in eager]
@@ -88,15 +88,13 @@ def test_window_listing_equals_the_eager_views(tmp_path: Path) -> None:
         # a stored change shows in the entry's source; an unchanged chat keeps an equal entry
         before = {e.id: e for e in listing.entries}
         store.set_states([ChatState("chat-new", Reason.CERTIFICATE_REJECTED, "cid-x:expired")])
-        again = list_entries(list_rows(store), store.states(), identity=ME,
-                             summary=lambda cid: read_summary(store, cid))
+        again = list_chats(store, ME)
         changed = {e.id for e in again.entries if e != before[e.id]}
         assert changed == {"chat-new"}
         # a stored change of the chat itself changes its content hash, hence its entry
         keyless = next(c for c in chats if c.id == "chat-keyless")
         store.refresh(snapshot(*[dataclasses.replace(c, last_message_status=2)
                                  if c is keyless else c for c in chats]), now_ms=2)
-        third = list_entries(list_rows(store), store.states(), identity=ME,
-                             summary=lambda cid: read_summary(store, cid))
+        third = list_chats(store, ME)
         previous = {e.id: e for e in again.entries}
         assert {e.id for e in third.entries if e != previous[e.id]} == {"chat-keyless"}

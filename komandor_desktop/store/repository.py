@@ -16,18 +16,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, exists, select
+from sqlalchemy import Connection, Engine, Select, bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..bulk import paused_gc
-from ..domain import Certificate, Chat, ChatsSnapshot, ChatState, ChatSummary, OutboxEntry
+from ..domain import Certificate, Chat, ChatsSnapshot, ChatState, OutboxEntry
 from ..errors import StoreError
 from . import codec
 from .engine import make_engine, upgrade
 from .refresh import LAST_REFRESH_KEY, Memo, apply_snapshot
 from .schema import (
     ROLE_MEMBER,
-    ROLE_WAIT,
     certificates,
     chat_certificates,
     chat_raw,
@@ -167,29 +166,6 @@ class Store:
             (members if role == ROLE_MEMBER else waits).append(
                 Certificate(pid=pid, cid=cid, pem=pem, hash=cert_hash))
         return [codec.chat_from_row(row, *by_chat.get(row["id"], ((), ()))) for row in rows]
-
-    def chat_summaries(self) -> list[ChatSummary]:
-        """Every stored chat as the chat list needs it, ordered by id, in two queries.
-
-        No certificate PEMs and no key material are read (``chats()`` reads
-        30,000 certificate rows for 10,000 chats, which the list never shows);
-        the detail panel and the inspector read one full chat with ``chat``.
-        """
-        members = exists().where(chat_certificates.c.chat_id == chats.c.id,
-                                 chat_certificates.c.role == ROLE_MEMBER)
-        columns = [chats.c[name] for name in codec.SUMMARY_COLUMNS]
-        with self._transaction() as connection:
-            rows = _tuples(connection, select(*columns, members).order_by(chats.c.id))
-            waits = _tuples(connection, select(chat_certificates.c.chat_id,
-                                               chat_certificates.c.cid)
-                            .where(chat_certificates.c.role == ROLE_WAIT)
-                            .order_by(chat_certificates.c.chat_id,
-                                      chat_certificates.c.position))
-        wait_cids: dict[str, list[str]] = {}
-        for chat_id, cid in waits:
-            wait_cids.setdefault(chat_id, []).append(cid)
-        return [codec.summary_from_row(row[:-1], bool(row[-1]), tuple(wait_cids.get(row[0], ())))
-                for row in rows]
 
     def chat(self, chat_id: str) -> Chat | None:
         """One stored chat, or None."""

@@ -9,7 +9,7 @@ can be explained: the answer needs no certificate and no key material.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, cast, overload
+from typing import Any, overload
 
 from ..bulk import paused_gc
 from ..domain import (
@@ -18,13 +18,13 @@ from ..domain import (
     ChatState,
     ChatStatus,
     ChatSummary,
-    ChatType,
     Identity,
     ProfileType,
     Reason,
 )
 from ..texts import reason_texts
 from ..views import (
+    GROUP_TYPES,
     ChatView,
     ListEntry,
     Section,
@@ -45,7 +45,6 @@ _SYNC, _NEW = ChatStatus.SYNC, ChatStatus.NEW
 _INVALID_CHAT, _KEY_MISSING = Reason.INVALID_CHAT, Reason.KEY_MISSING
 _CONTACT_NOT_REGISTERED, _CREATING_KEYS = Reason.CONTACT_NOT_REGISTERED, Reason.CREATING_KEYS
 _EXPORTING_KEY, _WAITING_FOR_KEY = Reason.EXPORTING_KEY, Reason.WAITING_FOR_KEY
-_GROUPISH = frozenset({ChatType.GROUP, ChatType.CHANNEL})  # IntEnum: raw 1 and 2 match
 _SYS = ProfileType.SYS  # == the raw stored 0
 
 
@@ -165,11 +164,12 @@ class ChatListing(Sequence[ChatView]):
 
     def __init__(self, entries: list[ListEntry], *, identity: Identity,
                  summary: Callable[[str], ChatSummary | None],
-                 states: Mapping[str, ChatState]) -> None:
+                 states: Mapping[str, ChatState], lang: str) -> None:
         self.entries = entries
         self._identity = identity
         self._summary = summary
         self._states = states
+        self._lang = lang
 
     def build(self, entry: ListEntry) -> ChatView | None:
         """The view of one entry (None when the chat is gone from the store meanwhile).
@@ -178,12 +178,11 @@ class ChatListing(Sequence[ChatView]):
         listing, the view shows the newer state (the next listing's entry
         differs, so the model builds it again then).
         """
-        lang = cast(tuple[object, ...], entry.source)[-1]
         summary = self._summary(entry.id)
         if summary is None:
             return None
         return build_view(summary, self._states.get(entry.id), identity=self._identity,
-                          lang=cast(str, lang))
+                          lang=self._lang)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -224,7 +223,7 @@ def list_entries(rows: Iterable[tuple[Any, ...]], states: Mapping[str, ChatState
         used = _add_entries(entries, rows, states, lang)
         keys = {id(section): section_sort_key(section) for section in used}
         entries.sort(key=lambda e: (keys[id(e.section)], e.order))
-    return ChatListing(entries, identity=identity, summary=summary, states=states)
+    return ChatListing(entries, identity=identity, summary=summary, states=states, lang=lang)
 
 
 #: Every section met so far, by what decides it and the language: shared by all
@@ -244,7 +243,7 @@ def _add_entries(entries: list[ListEntry], rows: Iterable[tuple[Any, ...]],
     for (chat_id, favorites, profile_type, chat_type, company_id, company, profile_name,
          chat_name, phone, title, time, unread, content) in rows:
         system = profile_type == _SYS
-        group = chat_type in _GROUPISH
+        group = chat_type in GROUP_TYPES
         name = name_for(favorites, group, chat_name, system, profile_name, phone, chat_id, lang)
         key = (bool(favorites or system), group, company_id, company, lang)
         section = sections.get(key)
