@@ -26,7 +26,8 @@ catch the narrowest class that they can act on::
     ├── StoreError                  the local database is unusable
     └── IdentityError               no usable identity
         ├── NotSignedIn             no profile in this home: log in first
-        └── PassphraseUnavailable   no passphrase from env, keyring or prompt
+        ├── PassphraseUnavailable   no passphrase from env, keyring or prompt
+        └── WrongPassphrase         the passphrase does not open secrets.bin
 """
 
 from __future__ import annotations
@@ -158,3 +159,7 @@ class NotSignedIn(IdentityError):
 
 class PassphraseUnavailable(IdentityError):
     """No passphrase from $KOMANDOR_PASSPHRASE, the keyring or a prompt (exit 3)."""
+
+
+class WrongPassphrase(IdentityError):
+    """The passphrase given does not decrypt ``secrets.bin`` (the window asks again)."""

@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from ..errors import IdentityError, InputError, NotSignedIn
+from ..errors import IdentityError, InputError, NotSignedIn, WrongPassphrase
 
 MAGIC = b"KMDSEC"
 VERSION = 1
@@ -84,7 +84,7 @@ class SecretsBox:
 
     @classmethod
     def open(cls, path: Path, passphrase: str) -> tuple[SecretsBox, Secrets]:
-        """Decrypts ``path``; raises IdentityError("wrong passphrase") on a bad tag."""
+        """Decrypts ``path``; raises WrongPassphrase on a bad tag."""
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
@@ -96,7 +96,7 @@ class SecretsBox:
         try:
             plain = box._aead.decrypt(nonce, blob[_HEADER.size :], header)
         except InvalidTag:
-            raise IdentityError("wrong passphrase") from None
+            raise WrongPassphrase("wrong passphrase") from None
         return box, _decode_payload(plain, path)
 
     def seal(self, secrets: Secrets) -> bytes:
