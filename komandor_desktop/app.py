@@ -17,17 +17,20 @@ import asyncio
 import logging
 import os
 import secrets
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import IdentityError, KomandorError
-from .identity import Profile, get_passphrase, login, store_passphrase_in_keyring
-from .identity.passphrase import passphrase_from_keyring
+from .demorun import DemoRun
+from .errors import IdentityError, InputError, WrongPassphrase
+from .identity import Profile, login, send_code, store_passphrase_in_keyring
+from .identity.passphrase import keyring_available, passphrase_from_env, passphrase_from_keyring
+from .identity.profile import read_identity
 from .session import Session
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,12 @@ DEMO_NAME = "Иван Петров"
 
 def run_app(*, home: Path, lang: str | None, demo: bool, crypto: str = "v1",
             screenshot: Path | None = None) -> int:
-    """Open the window (or render it to ``screenshot``); returns the exit code."""
+    """Open the window (or render it to ``screenshot``); returns the exit code.
+
+    Every way out of the window (Quit, Ctrl+Q, closing it, SIGTERM/SIGINT/
+    SIGHUP) ends in ``Runner.request_quit``: the main coroutine closes the
+    bridge, the session, the demo's emulator and its folder, then returns 0.
+    """
     if screenshot is not None and not os.environ.get("DISPLAY") \
             and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
@@ -46,37 +54,38 @@ def run_app(*, home: Path, lang: str | None, demo: bool, crypto: str = "v1",
 
     from .gui.app import create_app
     from .gui.i18n import LanguageSwitch, resolve_language
+    from .gui.lifecycle import QuitOnSignals
 
     app = create_app([sys.argv[0]])
+    app.setQuitOnLastWindowClosed(False)  # quitting is Runner's: see gui/lifecycle.py
     languages = LanguageSwitch(app)
     languages.set_language(resolve_language(lang))
     runner = Runner(home=home, languages=languages, demo=demo, crypto=crypto,
                     screenshot=screenshot)
-    if not demo and Profile.exists(home):
-        passphrase = _ask_passphrase(home)
-        if passphrase is None:
-            return 3
-        runner.passphrase = passphrase
-    return int(qasync.run(runner.main(app)))
-
-
-def _ask_passphrase(home: Path) -> str | None:
-    """The profile's passphrase: env, keyring, else a password dialog (before the loop)."""
-    from PySide6.QtWidgets import QInputDialog, QLineEdit
-
-    from .identity.passphrase import ENV_VAR
-
-    if os.environ.get(ENV_VAR) or passphrase_from_keyring(home) is not None:
-        return get_passphrase(home, interactive=False)
-    text, ok = QInputDialog.getText(None, "Komandor", f"Passphrase for {home}:",
-                                    QLineEdit.EchoMode.Password)
-    return text if ok and text else None
+    with QuitOnSignals(runner.request_quit):
+        return int(qasync.run(runner.main(app)))
 
 
 def _settle(future: asyncio.Future[Any], value: Any) -> None:
     """Resolve ``future`` once; later signals are ignored."""
     if not future.done():
         future.set_result(value)
+
+
+async def _dialog_result(dialog: Any) -> bool:
+    """Show ``dialog`` and wait for it to close: True when it was accepted."""
+    from PySide6.QtWidgets import QDialog
+
+    done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    dialog.finished.connect(
+        lambda result: _settle(done, result == QDialog.DialogCode.Accepted.value))
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    try:
+        return await done
+    finally:
+        dialog.close()
 
 
 class Runner:
@@ -89,61 +98,137 @@ class Runner:
         self.demo = demo
         self.crypto = crypto
         self.screenshot = screenshot
-        self.passphrase: str | None = None
         self.session: Session | None = None
         self.server: Any = None
+        self.demo_run: DemoRun | None = None
         self.window: Any = None
         self.bridge: Any = None
+        self._quit: asyncio.Event | None = None
+        self._quit_early = False  # asked to quit before main() made the event
+
+    def request_quit(self) -> None:
+        """End the program cleanly (menu, window closed, a signal); idempotent."""
+        if self._quit is None:
+            self._quit_early = True
+        else:
+            self._quit.set()
 
     async def main(self, app: Any) -> int:
-        quit_event = asyncio.Event()
-        app.aboutToQuit.connect(quit_event.set)
+        self._quit = asyncio.Event()
+        if self._quit_early:
+            self._quit.set()
+        app.aboutToQuit.connect(self.request_quit)
         try:
-            self.session = await (self._demo_session() if self.demo else self._session())
+            self.session = await self._unless_quit(
+                self._demo_session() if self.demo else self._session())
             if self.session is None:
-                return 3
+                return 0  # the user cancelled signing in, or quit meanwhile
             self._open_window()
             if self.screenshot is not None:
                 return await self._render(self.screenshot)
-            await quit_event.wait()
+            await self._quit.wait()
             return 0
         finally:
             await self._close()
 
+    async def _unless_quit(self, step: Awaitable[T]) -> T | None:
+        """``step``'s result, or None (``step`` cancelled) when a quit comes first."""
+        assert self._quit is not None
+        task = asyncio.ensure_future(step)
+        quitting = asyncio.ensure_future(self._quit.wait())
+        try:
+            await asyncio.wait({task, quitting}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            quitting.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return None
+
+    # -- getting a session ---------------------------------------------------
+
     async def _session(self) -> Session | None:
-        if self.passphrase is not None:
-            return Session.open(self.home, self.passphrase)
-        return await self._login_dialog()
+        """The profile of this home, unlocked; or a new one through the login dialog."""
+        if not Profile.exists(self.home):
+            return await self._login_dialog()
+        profile = await self._unlock()
+        return None if profile is None else Session(self.home, profile)
 
-    async def _demo_session(self) -> Session:
-        from .emulator import DEMO_CODE, DEMO_PHONE, EmulatorConfig, EmulatorServer
+    async def _unlock(self) -> Profile | None:
+        """Open the profile: with the passphrase of env or keyring, else ask for it.
 
-        home = self.home / "demo"
-        shutil.rmtree(home, ignore_errors=True)
-        db = Path(tempfile.mkdtemp(prefix="komandor-demo-")) / "emulator.sqlite3"
-        config = EmulatorConfig(db_url=f"sqlite:///{db}", seed="demo", simulate=True,
-                                sim_delay=2.0, crypto=self.crypto)
-        self.server = EmulatorServer(config)
-        await asyncio.to_thread(self.server.start)
-        profile = await login(home, self.server.url, DEMO_PHONE, DEMO_CODE,
-                              passphrase=secrets.token_urlsafe(32), name=DEMO_NAME)
-        return Session(home, profile)
+        A wrong passphrase in ``$KOMANDOR_PASSPHRASE`` or the keyring is not
+        fatal: the dialog asks, says when a typed one is wrong, and lets the
+        user try again.
+        """
+        known = passphrase_from_env() or passphrase_from_keyring(self.home)
+        if known is not None:
+            try:
+                return await asyncio.to_thread(Profile.load, self.home, known)
+            except WrongPassphrase:
+                log.warning("the stored passphrase does not open %s; asking", self.home)
+        from .gui.passphrase import PassphraseDialog
+
+        opened: list[Profile] = []
+
+        async def unlock(passphrase: str) -> None:
+            opened.append(await asyncio.to_thread(Profile.load, self.home, passphrase))
+
+        dialog = PassphraseDialog(None, mode="unlock", profile_label=self._profile_label(),
+                                  keyring_available=keyring_available(), unlock=unlock)
+        if not await _dialog_result(dialog) or not opened:
+            return None
+        if dialog.remember():
+            store_passphrase_in_keyring(self.home, dialog.passphrase())
+        return opened[-1]
+
+    def _profile_label(self) -> str:
+        try:
+            ident = read_identity(self.home)
+        except IdentityError:
+            return str(self.home)
+        return ident.name or ident.phone
+
+    async def _new_passphrase(self, parent: Any) -> str | None:
+        """For a new profile: ``$KOMANDOR_PASSPHRASE``, else the user chooses one."""
+        known = passphrase_from_env()
+        if known is not None:
+            return known
+        from .gui.passphrase import PassphraseDialog
+
+        dialog = PassphraseDialog(parent, mode="new", profile_label=str(self.home),
+                                  keyring_available=keyring_available())
+        if not await _dialog_result(dialog):
+            return None
+        if dialog.remember():
+            store_passphrase_in_keyring(self.home, dialog.passphrase())
+        return str(dialog.passphrase())
 
     async def _login_dialog(self) -> Session | None:
         """No profile in this home: sign in with the dialog, then open the session."""
+        from PySide6.QtCore import QCoreApplication
+
         from .gui.dialogs import LoginDialog
 
         done: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
+        dialog: Any = None
 
         async def do_login(server: str, phone: str, code: str, name: str | None) -> None:
-            passphrase = self._new_passphrase()
+            passphrase = await self._new_passphrase(dialog)
+            if passphrase is None:
+                raise InputError(QCoreApplication.translate(
+                    "Runner", "Choose a passphrase: it protects your keys on this computer."))
             profile = await login(self.home, server, phone, code, passphrase=passphrase,
-                                  name=name)
-            if not done.done():
-                done.set_result(Session(self.home, profile))
+                                  name=name,
+                                  request_code=not dialog.code_requested_for(server, phone))
+            _settle(done, Session(self.home, profile))
+
+        async def request_code(server: str, phone: str) -> None:
+            await send_code(server, phone)
 
         dialog = LoginDialog(None, server_url=os.environ.get("KOMANDOR_SERVER", ""),
-                             login=do_login)
+                             login=do_login, request_code=request_code)
         dialog.rejected.connect(lambda: _settle(done, None))
         dialog.show()
         try:
@@ -151,20 +236,20 @@ class Runner:
         finally:
             dialog.close()
 
-    def _new_passphrase(self) -> str:
-        """For a new profile: env, else a random one kept in the OS keyring."""
-        try:
-            return get_passphrase(self.home, interactive=False)
-        except IdentityError:
-            fresh = secrets.token_urlsafe(32)
-            if store_passphrase_in_keyring(self.home, fresh):
-                return fresh
-            raise
+    async def _demo_session(self) -> Session:
+        from .emulator import DEMO_CODE, DEMO_PHONE, EmulatorConfig, EmulatorServer
+
+        self.demo_run = run = DemoRun.create(self.home / "demo")
+        config = EmulatorConfig(db_url=f"sqlite:///{run.db_path}", seed="demo", simulate=True,
+                                sim_delay=2.0, crypto=self.crypto)
+        self.server = EmulatorServer(config)
+        await asyncio.to_thread(self.server.start)
+        profile = await login(run.home, self.server.url, DEMO_PHONE, DEMO_CODE,
+                              passphrase=secrets.token_urlsafe(32), name=DEMO_NAME)
+        return Session(run.home, profile)
 
     def _open_window(self) -> None:
-        from PySide6.QtCore import QSettings
-
-        from .gui.app import attach_tray
+        from .gui.app import attach_tray, profile_settings
         from .gui.bridge import SyncBridge
         from .gui.i18n import current_language
         from .gui.mainwindow import MainWindow
@@ -177,10 +262,13 @@ class Runner:
         self.bridge.set_engine(session.engine)
         ident = session.profile.identity
         self.window = MainWindow(
-            self.bridge, settings=None if self.screenshot else QSettings(),
+            self.bridge,
+            settings=None if self.screenshot else profile_settings(
+                "demo" if self.demo else str(self.home.resolve())),
             languages=self.languages, user_name=ident.name or ident.phone,
             inspector_data=lambda cid: session.inspector_data(cid, current_language()),
             previews=session.preview)
+        self.window.closed.connect(self.request_quit)
         attach_tray(self.window)
         settings = self.window.settings
         if settings is None or settings.value("window/geometry") is None:
@@ -241,13 +329,31 @@ class Runner:
                 signal.disconnect(slot)
 
     async def _close(self) -> None:
-        try:
-            if self.bridge is not None:
-                await self.bridge.aclose()
-            if self.session is not None:
-                await self.session.aclose()
-        except KomandorError as exc:
-            log.warning("closing: %s", exc)
-        finally:
-            if self.server is not None:
-                await asyncio.to_thread(self.server.stop)
+        """Stop everything this run started, in order; never raises.
+
+        The window goes first (its settings are saved on close), then the
+        bridge's passes, the session (HTTP, crypto workers, store), the
+        demo's emulator, and last the demo's folder.
+        """
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        if self.window is not None:
+            window = self.window
+            window.closed.disconnect(self.request_quit)
+            steps.append(("window", lambda: _call(window.close)))
+        if self.bridge is not None:
+            steps.append(("sync", self.bridge.aclose))
+        if self.session is not None:
+            steps.append(("session", self.session.aclose))
+        if self.server is not None:
+            steps.append(("emulator", lambda: asyncio.to_thread(self.server.stop)))
+        if self.demo_run is not None:
+            steps.append(("demo folder", partial(asyncio.to_thread, self.demo_run.remove)))
+        for name, step in steps:
+            try:
+                await step()
+            except Exception as exc:  # the next step must still run
+                log.warning("closing the %s: %s", name, exc)
+
+
+async def _call(function: Callable[[], Any]) -> None:
+    function()

@@ -207,3 +207,22 @@ def test_screenshot(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     y = window.pane.tree.mapTo(window, row.center()).y()
     colors = {image.pixel(x, y) for x in range(0, 370, 5)}
     assert len(colors) > 3  # avatar, text and the selection were painted
+
+
+def test_ctrl_q_closes_the_window_on_every_platform(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # StandardKey.Quit is empty on Windows and offscreen: Ctrl+Q did nothing there
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    with qtbot.waitSignal(window.closed, timeout=5_000):
+        qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Q,
+                       Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
+
+
+def test_profile_settings_are_kept_apart_per_profile(qapp, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from komandor_desktop.gui.app import profile_settings
+
+    demo, real = profile_settings("demo"), profile_settings(str(tmp_path / "home"))
+    assert demo.fileName() != real.fileName()
+    assert profile_settings("demo").fileName() == demo.fileName()
+    assert str(tmp_path) not in real.fileName()  # not inside the profile's own home

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from komandor_desktop.bulk import paused_gc
 from komandor_desktop.errors import InvalidPhone
@@ -106,6 +107,9 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, ClientDisconnect):  # the client went away mid-body (it quit)
+            log.info("client disconnected before its request was read")
+            return envelope_error(HttpFailure(400, "client_disconnected", "client went away"))
         log.exception("unhandled error", exc_info=exc)
         return envelope_error(HttpFailure(500, "server_error", "internal server error"))
 

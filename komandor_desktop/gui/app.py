@@ -10,11 +10,13 @@ views, without a server.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -28,8 +30,28 @@ ORGANIZATION = "Komandor"
 APPLICATION = "Komandor Desktop"
 
 
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.DEBUG,
+    QtMsgType.QtWarningMsg: logging.INFO,  # Qt's own diagnostics: shown with -v
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
+    """Qt's messages go through Python's logging (logger ``qt``) instead of raw stderr.
+
+    Platform plugins print notes such as "This plugin does not support
+    propagateSizeHints()" that say nothing to a user; they stay in the log,
+    visible with ``-v``, and a quiet run leaves standard error empty.
+    """
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.INFO), "%s", message)
+
+
 def create_app(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication with names (for QSettings), icon and the scheme's style."""
+    qInstallMessageHandler(_qt_message)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv))
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -40,6 +62,19 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
     if hints is not None:
         hints.colorSchemeChanged.connect(lambda _scheme: apply_style(app))
     return app
+
+
+def profile_settings(profile_key: str) -> QSettings:
+    """The window's remembered state (geometry, splitter, folded sections) of one profile.
+
+    Kept per profile, so that the demo's or another account's layout never
+    leaks into this one; the files live in the user's configuration
+    directory (``Komandor/profiles/<hash>.ini``), not in the profile's home,
+    which holds only the profile's own 0600 files.
+    """
+    digest = hashlib.sha256(profile_key.encode()).hexdigest()[:16]
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                     f"profiles/{digest}")
 
 
 def apply_style(app: QApplication) -> None:

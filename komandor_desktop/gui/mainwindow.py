@@ -9,6 +9,8 @@ Signals:
     unreadChanged(int): the total unread count (for the tray icon).
     signInRequested(): the session expired and the user must sign in again.
     languageChosen(str): the user picked "ru" or "en" in the menu.
+    closed(): the window was closed (Quit, Ctrl+Q, the close button); the
+        composition root ends the program on it (see ``gui/lifecycle.py``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
     unreadChanged = Signal(int)
     signInRequested = Signal()
     languageChosen = Signal(str)
+    closed = Signal()
 
     def __init__(
         self,
@@ -128,7 +131,9 @@ class MainWindow(QMainWindow):
         self.inspect_action.setShortcut(QKeySequence("Ctrl+I"))
         self.inspect_action.triggered.connect(self.open_inspector)
         self.quit_action = QAction(self)
-        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        # StandardKey.Quit is empty on Windows and on platforms without a theme
+        # (offscreen): Ctrl+Q is spelled out, so that it works everywhere
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         self.find_action = QAction(self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
@@ -319,3 +324,4 @@ class MainWindow(QMainWindow):
         if self.bridge is not None:
             self.bridge.stop()
         super().closeEvent(event)
+        self.closed.emit()

@@ -4,7 +4,7 @@
 finds the passphrase that protects it. No Qt here.
 """
 
-from .login import check_server_url, login
+from .login import check_server_url, login, send_code
 from .passphrase import get_passphrase, store_passphrase_in_keyring
 from .profile import Profile
 
@@ -13,5 +13,6 @@ __all__ = [
     "check_server_url",
     "get_passphrase",
     "login",
+    "send_code",
     "store_passphrase_in_keyring",
 ]

@@ -118,11 +118,14 @@ async def login(
     profile_type: int | None = None,
     retry: RetryPolicy | None = None,
     on_retry: Callable[[str, float], None] | None = None,
+    request_code: bool = True,
 ) -> Profile:
     """Signs in with a confirmation code and saves the profile in ``home``.
 
     ``key_kind`` None means: the stored key pair of this home, else p256. A
     kind that differs from the stored key's makes a new key pair (a new device).
+    ``request_code`` False confirms a code that ``send_code`` already asked
+    for (the window's "Get code"): asking again could void the first SMS.
 
     Raises:
         InputError / InvalidPhone: bad input; nothing was sent.
@@ -141,7 +144,8 @@ async def login(
         private_key = crypto.generate_private_key(key_kind or "p256")
     csr = crypto.make_csr(private_key, phone=phone, name=name)
     async with ApiClient(server_url, transport=transport, retry=retry, on_retry=on_retry) as client:
-        await client.request_code(phone)
+        if request_code:
+            await client.request_code(phone)
         data = await client.confirm(
             phone,
             code,
@@ -154,6 +158,22 @@ async def login(
         )
     identity = _checked_identity(data, private_key, server_url=server_url, phone=phone, name=name)
     return Profile.create(home, identity, private_key, data.token, passphrase)
+
+
+async def send_code(
+    server_url: str, phone: str, *, transport: httpx.AsyncBaseTransport | None = None
+) -> str:
+    """Asks the server to send a confirmation code; returns the normalised phone.
+
+    Raises:
+        InputError / InvalidPhone: bad input; nothing was sent.
+        RateLimited (``retry_after``) / ApiError / TransportError: from the server.
+    """
+    server_url = check_server_url(server_url)
+    phone = normalize_phone(phone)
+    async with ApiClient(server_url, transport=transport) as client:
+        await client.request_code(phone)
+    return phone
 
 
 def _checked_identity(

@@ -42,6 +42,27 @@ def passphrase_from_keyring(home: Path) -> str | None:
     return value or None
 
 
+def keyring_available() -> bool:
+    """True when an OS keyring answers (the window then offers to remember the passphrase).
+
+    keyring's ``fail`` backend (headless Linux without a Secret Service) and
+    backends that raise on a read both count as unavailable.
+    """
+    try:
+        backend = keyring.get_keyring()
+        if backend.priority <= 0:  # fail.Keyring: priority 0
+            return False
+        keyring.get_password(KEYRING_SERVICE, "availability-probe")
+    except (KeyringError, RuntimeError):
+        return False
+    return True
+
+
+def passphrase_from_env() -> str | None:
+    """``$KOMANDOR_PASSPHRASE`` when set and not empty."""
+    return os.environ.get(ENV_VAR) or None
+
+
 def store_passphrase_in_keyring(home: Path, passphrase: str) -> bool:
     """Saves the passphrase in the OS keyring; False when there is no usable one."""
     try:
@@ -62,7 +83,7 @@ def get_passphrase(home: Path, *, interactive: bool, confirm: bool | None = None
     Raises:
         PassphraseUnavailable: no source had one (message says how to supply it).
     """
-    from_env = os.environ.get(ENV_VAR)
+    from_env = passphrase_from_env()
     if from_env:
         return from_env
     from_keyring = passphrase_from_keyring(home)
