@@ -12,12 +12,24 @@
         <translation>+7 (9XX) XXX-XX-XX, по одному на строку</translation>
     </message>
     <message>
+        <source>Phone numbers, one per line</source>
+        <translation>Номера телефонов, по одному на строку</translation>
+    </message>
+    <message>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
         <source>Enter at least one phone number.</source>
         <translation>Введите хотя бы один номер телефона.</translation>
+    </message>
+    <message>
+        <source>“{text}” is your own number: no need to add it.</source>
+        <translation>«{text}» — это ваш собственный номер: добавлять его не нужно.</translation>
     </message>
 </context>
 <context>
@@ -238,6 +250,22 @@
         <translation>Вход в Командор</translation>
     </message>
     <message>
+        <source>The server asks to wait: you can ask for a new code in {seconds} s.</source>
+        <translation>Сервер просит подождать: новый код можно запросить через {seconds} с.</translation>
+    </message>
+    <message>
+        <source>The code was sent to {phone}</source>
+        <translation>Код отправлен на {phone}</translation>
+    </message>
+    <message>
+        <source>Send again in {seconds} s</source>
+        <translation>Получить код ещё раз через {seconds} с</translation>
+    </message>
+    <message>
+        <source>Send the code again</source>
+        <translation>Получить код ещё раз</translation>
+    </message>
+    <message>
         <source>Get code</source>
         <translation>Получить код</translation>
     </message>
@@ -258,8 +286,20 @@
         <translation>Код из СМС</translation>
     </message>
     <message>
+        <source>Server address</source>
+        <translation>Адрес сервера</translation>
+    </message>
+    <message>
+        <source>Phone number</source>
+        <translation>Номер телефона</translation>
+    </message>
+    <message>
         <source>Name (optional)</source>
         <translation>Имя (необязательно)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
     </message>
     <message>
         <source>Enter the server address, e.g. https://komandor.example.ru</source>
@@ -268,10 +308,6 @@
     <message>
         <source>Enter the code from the SMS.</source>
         <translation>Введите код из СМС.</translation>
-    </message>
-    <message>
-        <source>The code was sent by SMS.</source>
-        <translation>Код отправлен в СМС.</translation>
     </message>
 </context>
 <context>
