@@ -346,6 +346,97 @@
     </message>
 </context>
 <context>
+    <name>PassphraseDialog</name>
+    <message>
+        <source>New passphrase</source>
+        <translation>Новая парольная фраза</translation>
+    </message>
+    <message>
+        <source>Unlock the profile</source>
+        <translation>Открыть профиль</translation>
+    </message>
+    <message>
+        <source>Choose a passphrase for {profile}.</source>
+        <translation>Придумайте парольную фразу для профиля {profile}.</translation>
+    </message>
+    <message>
+        <source>Enter the passphrase of {profile}.</source>
+        <translation>Введите парольную фразу профиля {profile}.</translation>
+    </message>
+    <message>
+        <source>The passphrase protects your keys on this computer. Nobody can recover it, not even the server: keep it safe.</source>
+        <translation>Парольная фраза защищает ваши ключи на этом компьютере. Восстановить её не сможет никто, даже сервер: не потеряйте её.</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Парольная фраза</translation>
+    </message>
+    <message>
+        <source>Repeat the passphrase</source>
+        <translation>Повторите парольную фразу</translation>
+    </message>
+    <message>
+        <source>Remember in the system keyring</source>
+        <translation>Запомнить в связке ключей системы</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>Ещё раз</translation>
+    </message>
+    <message>
+        <source>Enter the passphrase.</source>
+        <translation>Введите парольную фразу.</translation>
+    </message>
+    <message>
+        <source>The passphrase must be at least {count} characters long.</source>
+        <translation>Парольная фраза должна быть не короче {count} символов.</translation>
+    </message>
+    <message>
+        <source>Repeat the passphrase in the second field.</source>
+        <translation>Повторите фразу во втором поле.</translation>
+    </message>
+    <message>
+        <source>The two passphrases do not match: type the same one twice.</source>
+        <translation>Фразы не совпадают: введите одну и ту же дважды.</translation>
+    </message>
+    <message>
+        <source>Wrong passphrase. Try again.</source>
+        <translation>Неверная парольная фраза. Попробуйте ещё раз.</translation>
+    </message>
+    <message>
+        <source>Too short: at least {count} characters</source>
+        <translation>Слишком короткая: нужно не меньше {count} символов</translation>
+    </message>
+    <message>
+        <source>weak</source>
+        <translation>слабая</translation>
+    </message>
+    <message>
+        <source>medium</source>
+        <translation>средняя</translation>
+    </message>
+    <message>
+        <source>strong</source>
+        <translation>высокая</translation>
+    </message>
+    <message>
+        <source>Strength: {level}</source>
+        <translation>Надёжность: {level}</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatus</name>
     <message>
         <source>Retry</source>
