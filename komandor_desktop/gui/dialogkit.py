@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QDialog, QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QWidget
 
 PHONE_FORMAT = "+7 9XX XXX-XX-XX"
 
@@ -36,6 +36,20 @@ def error_label(parent: QWidget) -> QLabel:
     label.setPalette(pal)
     label.hide()
     return label
+
+
+def add_form_row(form: QFormLayout, text: str, field: QWidget) -> QLabel:
+    """A form row whose caption is centred on the field's text line.
+
+    QFormLayout puts a caption at the top of its row, and the app's style
+    sheet pads line edits, so plain captions sit visibly above the text.
+    """
+    caption = QLabel(text, field.parentWidget())
+    caption.setBuddy(field)
+    caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    caption.setMinimumHeight(field.sizeHint().height())
+    form.addRow(caption, field)
+    return caption
 
 
 def grow_to_fit(dialog: QDialog) -> None:

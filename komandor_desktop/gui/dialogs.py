@@ -34,7 +34,14 @@ from PySide6.QtWidgets import (
 
 from .. import errors
 from ..texts import bad_phone_text
-from .dialogkit import PHONE_FORMAT, TaskSet, error_label, format_phone, grow_to_fit
+from .dialogkit import (
+    PHONE_FORMAT,
+    TaskSet,
+    add_form_row,
+    error_label,
+    format_phone,
+    grow_to_fit,
+)
 from .i18n import current_language
 
 Normalizer = Callable[[list[str]], list[str]]
@@ -232,12 +239,15 @@ class LoginDialog(QDialog):
         cancel.setAccessibleName(self.tr("Cancel"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        self._lay_out(ok, cancel)
+
+    def _lay_out(self, ok: QPushButton, cancel: QPushButton) -> None:
         form = QFormLayout()
-        form.addRow(self.tr("Server"), self.server)
-        form.addRow(self.tr("Phone"), self.phone)
+        add_form_row(form, self.tr("Server"), self.server)
+        add_form_row(form, self.tr("Phone"), self.phone)
         form.addRow("", self.get_code)
-        form.addRow(self.tr("Code from SMS"), self.code)
-        form.addRow(self.tr("Name (optional)"), self.name)
+        add_form_row(form, self.tr("Code from SMS"), self.code)
+        add_form_row(form, self.tr("Name (optional)"), self.name)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.info)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import errors
-from .dialogkit import TaskSet, error_label, grow_to_fit
+from .dialogkit import TaskSet, add_form_row, error_label, grow_to_fit
 
 Mode = Literal["new", "unlock"]
 MIN_LENGTH = 8
@@ -88,7 +88,7 @@ class PassphraseDialog(QDialog):
         self._unlock = unlock
         self._unlocked: Any = None
         self._tasks = TaskSet()
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(500)  # the explanation and a name with a phone fit in 2 lines
         new = mode == "new"
         self.setWindowTitle(self.tr("New passphrase") if new else self.tr("Unlock the profile"))
         self.intro = QLabel(self)
@@ -140,10 +140,10 @@ class PassphraseDialog(QDialog):
 
     def _lay_out(self, new: bool) -> None:
         form = QFormLayout()
-        form.addRow(self.tr("Passphrase"), self.first)
+        add_form_row(form, self.tr("Passphrase"), self.first)
         if new:
             form.addRow("", self.strength)
-            form.addRow(self.tr("Repeat"), self.repeat)
+            add_form_row(form, self.tr("Repeat"), self.repeat)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(self.explanation)
