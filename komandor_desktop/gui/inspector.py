@@ -51,6 +51,7 @@ class InspectorDialog(QDialog):
         self._data: dict[str, Any] = {}
         self.setMinimumSize(640, 560)
         self.fields: dict[str, QLabel] = {}
+        self.captions: dict[str, QLabel] = {}
         form = QFormLayout()
         self._form = form
         for key in ("chat_id", "status", "enabled", "reason", "explanation", "key_id",
@@ -60,7 +61,12 @@ class InspectorDialog(QDialog):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = label
-            form.addRow("", label)
+            # a caption widget of its own: addRow("", …) makes no label at all,
+            # so retranslate() had nothing to put the words in
+            caption = QLabel(self)
+            caption.setBuddy(label)
+            self.captions[key] = caption
+            form.addRow(caption, label)
         self.certs = QTreeWidget(self)
         self.certs.setRootIsDecorated(False)
         self.certs.setColumnCount(5)
@@ -151,10 +157,9 @@ class InspectorDialog(QDialog):
             "signer": self.tr("Key signer"), "key_check": self.tr("Key check"),
             "outbox": self.tr("Outbox"),
         }
-        for key, label in self.fields.items():
-            caption = self._form.labelForField(label)
-            if isinstance(caption, QLabel):
-                caption.setText(labels[key])
+        for key, caption in self.captions.items():
+            caption.setText(labels[key])
+            self.fields[key].setAccessibleName(labels[key])
         self.certs.setHeaderLabels([
             "pid", "cid", self.tr("hash"), self.tr("check"), self.tr("wait list"),
         ])

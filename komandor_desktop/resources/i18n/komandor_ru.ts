@@ -12,12 +12,24 @@
         <translation>+7 (9XX) XXX-XX-XX, по одному на строку</translation>
     </message>
     <message>
+        <source>Phone numbers, one per line</source>
+        <translation>Номера телефонов, по одному на строку</translation>
+    </message>
+    <message>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
         <source>Enter at least one phone number.</source>
         <translation>Введите хотя бы один номер телефона.</translation>
+    </message>
+    <message>
+        <source>“{text}” is your own number: no need to add it.</source>
+        <translation>«{text}» — это ваш собственный номер: добавлять его не нужно.</translation>
     </message>
 </context>
 <context>
@@ -238,6 +250,22 @@
         <translation>Вход в Командор</translation>
     </message>
     <message>
+        <source>The server asks to wait: you can ask for a new code in {seconds} s.</source>
+        <translation>Сервер просит подождать: новый код можно запросить через {seconds} с.</translation>
+    </message>
+    <message>
+        <source>The code was sent to {phone}</source>
+        <translation>Код отправлен на {phone}</translation>
+    </message>
+    <message>
+        <source>Send again in {seconds} s</source>
+        <translation>Получить код ещё раз через {seconds} с</translation>
+    </message>
+    <message>
+        <source>Send the code again</source>
+        <translation>Получить код ещё раз</translation>
+    </message>
+    <message>
         <source>Get code</source>
         <translation>Получить код</translation>
     </message>
@@ -258,8 +286,20 @@
         <translation>Код из СМС</translation>
     </message>
     <message>
+        <source>Server address</source>
+        <translation>Адрес сервера</translation>
+    </message>
+    <message>
+        <source>Phone number</source>
+        <translation>Номер телефона</translation>
+    </message>
+    <message>
         <source>Name (optional)</source>
         <translation>Имя (необязательно)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
     </message>
     <message>
         <source>Enter the server address, e.g. https://komandor.example.ru</source>
@@ -268,10 +308,6 @@
     <message>
         <source>Enter the code from the SMS.</source>
         <translation>Введите код из СМС.</translation>
-    </message>
-    <message>
-        <source>The code was sent by SMS.</source>
-        <translation>Код отправлен в СМС.</translation>
     </message>
 </context>
 <context>
@@ -307,6 +343,97 @@
     <message>
         <source>Menu</source>
         <translation>Меню</translation>
+    </message>
+</context>
+<context>
+    <name>PassphraseDialog</name>
+    <message>
+        <source>New passphrase</source>
+        <translation>Новая парольная фраза</translation>
+    </message>
+    <message>
+        <source>Unlock the profile</source>
+        <translation>Открыть профиль</translation>
+    </message>
+    <message>
+        <source>Choose a passphrase for {profile}.</source>
+        <translation>Придумайте парольную фразу для профиля {profile}.</translation>
+    </message>
+    <message>
+        <source>Enter the passphrase of {profile}.</source>
+        <translation>Введите парольную фразу профиля {profile}.</translation>
+    </message>
+    <message>
+        <source>The passphrase protects your keys on this computer. Nobody can recover it, not even the server: keep it safe.</source>
+        <translation>Парольная фраза защищает ваши ключи на этом компьютере. Восстановить её не сможет никто, даже сервер: не потеряйте её.</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Парольная фраза</translation>
+    </message>
+    <message>
+        <source>Repeat the passphrase</source>
+        <translation>Повторите парольную фразу</translation>
+    </message>
+    <message>
+        <source>Remember in the system keyring</source>
+        <translation>Запомнить в связке ключей системы</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>Ещё раз</translation>
+    </message>
+    <message>
+        <source>Enter the passphrase.</source>
+        <translation>Введите парольную фразу.</translation>
+    </message>
+    <message>
+        <source>The passphrase must be at least {count} characters long.</source>
+        <translation>Парольная фраза должна быть не короче {count} символов.</translation>
+    </message>
+    <message>
+        <source>Repeat the passphrase in the second field.</source>
+        <translation>Повторите фразу во втором поле.</translation>
+    </message>
+    <message>
+        <source>The two passphrases do not match: type the same one twice.</source>
+        <translation>Фразы не совпадают: введите одну и ту же дважды.</translation>
+    </message>
+    <message>
+        <source>Wrong passphrase. Try again.</source>
+        <translation>Неверная парольная фраза. Попробуйте ещё раз.</translation>
+    </message>
+    <message>
+        <source>Too short: at least {count} characters</source>
+        <translation>Слишком короткая: нужно не меньше {count} символов</translation>
+    </message>
+    <message>
+        <source>weak</source>
+        <translation>слабая</translation>
+    </message>
+    <message>
+        <source>medium</source>
+        <translation>средняя</translation>
+    </message>
+    <message>
+        <source>strong</source>
+        <translation>высокая</translation>
+    </message>
+    <message>
+        <source>Strength: {level}</source>
+        <translation>Надёжность: {level}</translation>
     </message>
 </context>
 <context>
