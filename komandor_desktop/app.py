@@ -29,6 +29,7 @@ from .identity import Profile, login, send_code, store_passphrase_in_keyring
 from .identity.passphrase import keyring_available, passphrase_from_env, passphrase_from_keyring
 from .identity.profile import read_identity
 from .session import Session
+from .texts import format_phone
 
 T = TypeVar("T")
 
@@ -170,18 +171,16 @@ class Runner:
                 log.warning("the stored passphrase does not open %s; asking", self.home)
         from .gui.passphrase import PassphraseDialog
 
-        opened: list[Profile] = []
-
-        async def unlock(passphrase: str) -> None:
-            opened.append(await asyncio.to_thread(Profile.load, self.home, passphrase))
+        async def unlock(passphrase: str) -> Profile:
+            return await asyncio.to_thread(Profile.load, self.home, passphrase)
 
         dialog = PassphraseDialog(None, mode="unlock", profile_label=self._profile_label(),
                                   keyring_available=keyring_available(), unlock=unlock)
-        if not await _dialog_result(dialog) or not opened:
+        if not await _dialog_result(dialog) or not isinstance(dialog.unlocked(), Profile):
             return None
         if dialog.remember():
             store_passphrase_in_keyring(self.home, dialog.passphrase())
-        return opened[-1]
+        return dialog.unlocked()
 
     def _profile_label(self) -> str:
         try:
@@ -190,14 +189,14 @@ class Runner:
             return str(self.home)
         return ident.name or ident.phone
 
-    async def _new_passphrase(self, parent: Any) -> str | None:
+    async def _new_passphrase(self, parent: Any, phone: str) -> str | None:
         """For a new profile: ``$KOMANDOR_PASSPHRASE``, else the user chooses one."""
         known = passphrase_from_env()
         if known is not None:
             return known
         from .gui.passphrase import PassphraseDialog
 
-        dialog = PassphraseDialog(parent, mode="new", profile_label=str(self.home),
+        dialog = PassphraseDialog(parent, mode="new", profile_label=format_phone(phone),
                                   keyring_available=keyring_available())
         if not await _dialog_result(dialog):
             return None
@@ -215,7 +214,7 @@ class Runner:
         dialog: Any = None
 
         async def do_login(server: str, phone: str, code: str, name: str | None) -> None:
-            passphrase = await self._new_passphrase(dialog)
+            passphrase = await self._new_passphrase(dialog, phone)
             if passphrase is None:
                 raise InputError(QCoreApplication.translate(
                     "Runner", "Choose a passphrase: it protects your keys on this computer."))

@@ -12,7 +12,8 @@ buttons, and reports on standard output what it saw, one line per event
 (``event: window-shown`` ...). Standard error stays the program's alone.
 
 Steps (in order; each waits for its widget):
-    login:PHONE:CODE:NAME   fill the login dialog, press "Get code", then "Sign in"
+    login:PHONE:CODE:NAME   fill the login dialog (ASCII: QTest types no other keys),
+                            press "Get code", then "Sign in"
     new-passphrase:TEXT     choose TEXT in the new-passphrase dialog (typed twice)
     unlock:TEXT             type TEXT into the unlock dialog and press OK
     expect-unlock-error     wait until the unlock dialog shows its error
@@ -102,7 +103,7 @@ class Driver:
         if dialog is None or id(dialog) in self.done:
             return False
         self.done.add(id(dialog))
-        fields = [dialog.first, dialog.second]  # type: ignore[attr-defined]
+        fields = [dialog.first, dialog.repeat]  # type: ignore[attr-defined]
         for field in fields:
             field.setFocus()
             QTest.keyClicks(field, text)

@@ -113,7 +113,8 @@ class App:
         if self.proc.poll() is None:
             return "(running)"
         if self._stderr is None:
-            assert self.proc.stderr is not None and self.proc.stdin is not None
+            assert self.proc.stderr is not None
+            assert self.proc.stdin is not None
             self._stderr = self.proc.stderr.read()
             for pipe in (self.proc.stderr, self.proc.stdin):
                 pipe.close()
@@ -155,7 +156,7 @@ def emulator(tmp_path: Path) -> Iterator[str]:
 def signed_in(tmp_path: Path, url: str) -> App:
     """A first run on a fresh profile: login dialog, passphrase, the window syncs."""
     app = App(tmp_path, tmp_path / "home", env={"KOMANDOR_SERVER": url}, steps=(
-        "login:+79990000041:1111:Ирина", f"new-passphrase:{PASSPHRASE}", "window", "synced"))
+        "login:+79990000041:1111:Irina Orlova", f"new-passphrase:{PASSPHRASE}", "window", "synced"))
     app.expect("done synced")
     return app
 
@@ -194,7 +195,8 @@ def test_demo_quits_cleanly_and_removes_its_folder(tmp_path: Path, how: str) -> 
     app = App(tmp_path, home, "--demo", steps=("window", "synced"))
     app.expect("done synced")
     runs = list((home / "demo").glob("run-*"))
-    assert len(runs) == 1 and (runs[0] / "home" / "profile.json").is_file()
+    assert len(runs) == 1
+    assert (runs[0] / "home" / "profile.json").is_file()
     if how == "sigterm":
         app.proc.send_signal(signal.SIGTERM)
     else:
@@ -211,7 +213,8 @@ def test_a_second_demo_keeps_the_first_ones_home(tmp_path: Path) -> None:
     (mine,) = (home / "demo").glob("run-*")
     second = App(tmp_path, home, "--demo", steps=("window", "synced"))
     second.expect("done synced")
-    assert mine.is_dir() and (mine / "home" / "profile.json").is_file()
+    assert mine.is_dir()
+    assert (mine / "home" / "profile.json").is_file()
     assert len(list((home / "demo").glob("run-*"))) == 2
     second.step("ctrl-q")
     assert second.finish() == (0, "")

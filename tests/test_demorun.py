@@ -23,7 +23,8 @@ def test_each_run_owns_a_fresh_folder_and_removes_only_its_own(tmp_path: Path) -
     assert oct(first.root.stat().st_mode & 0o777) == "0o700"
     first.home.mkdir()
     second.remove()
-    assert first.home.is_dir() and not second.root.exists()
+    assert first.home.is_dir()
+    assert not second.root.exists()
     first.remove()
     first.remove()  # idempotent
     assert not first.root.exists()
@@ -42,7 +43,8 @@ def test_sweep_removes_runs_whose_owner_is_gone_and_keeps_live_ones(tmp_path: Pa
     other = tmp_path / "not-a-run"
     other.mkdir()
     assert sorted(p.name for p in sweep(tmp_path)) == ["run-dead", "run-no-owner", "run-reused"]
-    assert live.root.is_dir() and other.is_dir()
+    assert live.root.is_dir()
+    assert other.is_dir()
 
 
 def test_creating_a_run_sweeps_stale_ones(tmp_path: Path) -> None:
@@ -50,4 +52,5 @@ def test_creating_a_run_sweeps_stale_ones(tmp_path: Path) -> None:
     stale.mkdir()
     (stale / OWNER_FILE).write_text(f"{dead_pid()}\n")
     run = DemoRun.create(tmp_path)
-    assert not stale.exists() and run.root.is_dir()
+    assert not stale.exists()
+    assert run.root.is_dir()

@@ -7,7 +7,6 @@ and under the house size limit.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -16,13 +15,6 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QWidget
 
 PHONE_FORMAT = "+7 9XX XXX-XX-XX"
-
-
-def format_phone(phone: str) -> str:
-    """``79990000041`` as a Russian reader writes it: ``+7 999 000-00-41``."""
-    if re.fullmatch(r"7\d{10}", phone) is None:
-        return phone
-    return f"+7 {phone[1:4]} {phone[4:7]}-{phone[7:9]}-{phone[9:]}"
 
 
 def error_label(parent: QWidget) -> QLabel:

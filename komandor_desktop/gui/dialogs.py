@@ -33,15 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from .. import errors
-from ..texts import bad_phone_text
-from .dialogkit import (
-    PHONE_FORMAT,
-    TaskSet,
-    add_form_row,
-    error_label,
-    format_phone,
-    grow_to_fit,
-)
+from ..texts import bad_phone_text, format_phone
+from .dialogkit import PHONE_FORMAT, TaskSet, add_form_row, error_label, grow_to_fit
 from .i18n import current_language
 
 Normalizer = Callable[[list[str]], list[str]]
