@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from test_api_client import Server, client_for, ok
+from test_api_client import Server, call, client_for, ok
 from test_protocol_support import entry, personal
 
 from komandor_desktop import errors
@@ -37,6 +37,7 @@ from komandor_desktop.protocol import (
     parse_chats,
     parse_envelope,
 )
+from komandor_desktop.protocol.envelope import Chunks
 from komandor_desktop.protocol.models import KeyEntry, KeysRequest
 
 ids = st.one_of(
@@ -197,6 +198,29 @@ def test_a_body_in_chunks_reads_as_the_whole_body(cuts: list[int], name: str) ->
     points = sorted({min(c, len(body)) for c in cuts})
     chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
     assert parse_envelope(200, chunks) == parse_envelope(200, body)
+    assert b"".join(chunks) == body  # a plain list is left as it was
+    handed = Chunks(chunks)
+    assert parse_envelope(200, handed) == parse_envelope(200, body)
+    assert handed == []  # handed over: every chunk was dropped once decoded
+
+
+def test_the_client_hands_the_listing_chunks_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunks the client read are gone once parsed: the body is not held as bytes
+    beside its text and objects (the load sync's listing is ~30 MB)."""
+    seen: list[Any] = []
+    real = client_module.parse_envelope
+
+    def spy(status: int, body: Any, headers: Any = None) -> Any:
+        seen.append(body)
+        assert isinstance(body, Chunks)
+        assert body
+        return real(status, body, headers)
+
+    monkeypatch.setattr(client_module, "parse_envelope", spy)
+    server = Server(lambda _request: ok([personal("chat-a"), personal("chat-b")]))
+    snapshot = call(server, "get_chats")
+    assert [c.id for c in snapshot.chats] == ["chat-a", "chat-b"]
+    assert seen == [[]]
 
 
 @pytest.mark.parametrize("chunks", [

@@ -316,3 +316,15 @@ def test_an_unchanged_chat_is_reused_and_a_changed_type_is_validated_again() -> 
     assert retyped == first  # equal to Python, yet a different JSON value
     message = one_error(retyped)
     assert "profileVerified" in message
+
+
+def test_the_parse_memo_keeps_digests_not_copies_of_the_listing() -> None:
+    """Between refreshes the memo holds a fixed-size key per chat, not its pickle:
+    a listing's pickles weigh as much as its body (28 MB for the load sync)."""
+    from komandor_desktop.protocol import chats as chats_module
+
+    big = personal("chat-big", profileName="x" * 100_000)
+    parse_chats([big, personal("chat-small")])
+    keys = list(chats_module._parsed.last)
+    assert len(keys) == 2
+    assert {len(key) for key in keys} == {32}

@@ -19,6 +19,7 @@ import httpx
 from .. import errors
 from ..domain import ChatsSnapshot, KeyExport
 from ..protocol import MAX_BODY_BYTES, parse_envelope
+from ..protocol.envelope import Chunks
 from ..protocol.models import ConfirmData
 from . import requests as rq
 from .retry import RETRYABLE_TRANSPORT_ERRORS, RetryPolicy
@@ -238,14 +239,15 @@ class ApiClient:
                                            response.headers)
         return parse_envelope(response.status_code, chunks, response.headers)
 
-    async def _read_capped(self, response: httpx.Response) -> tuple[list[bytes], int]:
+    async def _read_capped(self, response: httpx.Response) -> tuple[Chunks, int]:
         """Reads the (decoded) body as its chunks and their total size, stopping as
         soon as it passes the cap. The parser decodes the chunks as they are: no
-        20 MB copy to join them, on the loop or off it."""
+        20 MB copy to join them, on the loop or off it, and it frees each one once
+        decoded (``Chunks``), so the body is never held as bytes and text whole."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise errors.ResponseTooLarge(f"response declares {declared} bytes")
-        chunks: list[bytes] = []
+        chunks = Chunks()
         size = 0
         async for chunk in response.aiter_bytes():
             chunks.append(chunk)

@@ -66,17 +66,35 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+class Chunks(list[bytes]):
+    """A body's chunks handed over to the parser, which empties the list as it
+    decodes them: each chunk is freed once it is text, so a 30 MB listing is
+    not held as bytes and as text at once (and its caller, still holding the
+    list while the parser runs in a thread, holds nothing)."""
+
+
 def _utf8(body: Body) -> str:
     """The body's text, decoded ``DECODE_SLICE`` at a time (a sequence split
     between chunks is joined by the incremental decoder): joining and decoding
-    20 MB in one call each would hold the GIL for tens of milliseconds."""
-    chunks = [body] if isinstance(body, bytes | bytearray | memoryview) else body
+    20 MB in one call each would hold the GIL for tens of milliseconds.
+    ``Chunks`` are consumed (see there); any other body is left as it is."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     parts: list[str] = []
-    for chunk in chunks:
+
+    def decode(chunk: bytes | bytearray | memoryview) -> None:
         view = memoryview(chunk)
         parts.extend(decoder.decode(view[start:start + DECODE_SLICE])
                      for start in range(0, len(view), DECODE_SLICE))
+
+    if isinstance(body, Chunks):
+        body.reverse()  # pop() from the end is O(1): the first chunk is last now
+        while body:
+            decode(body.pop())
+    elif isinstance(body, bytes | bytearray | memoryview):
+        decode(body)
+    else:
+        for chunk in body:
+            decode(chunk)
     parts.append(decoder.decode(b"", final=True))
     return "".join(parts)
 
