@@ -103,6 +103,7 @@ def _open_window(args: dict[str, Any]) -> tuple[Any, Any, Any, list[tuple[float,
     from komandor_desktop.gui.bridge import SyncBridge
     from komandor_desktop.gui.mainwindow import MainWindow
     from komandor_desktop.session import STORE_FILE
+    from komandor_desktop.worker.passes import InProcessWorker
 
     from .client import Client
     from .window_modes import _views_source
@@ -111,14 +112,14 @@ def _open_window(args: dict[str, Any]) -> tuple[Any, Any, Any, list[tuple[float,
     events: list[tuple[float, str]] = []
     client = Client(home, url=args["url"])
     views, previews = _views_source(home / STORE_FILE, home)
-    bridge = SyncBridge(views=views, interval_ms=0)
+    bridge = SyncBridge(InProcessWorker(client.engine), views=views, interval_ms=0)
 
-    def listener(event: Any) -> None:
-        events.append((time.time(), _event_name(event)))
-        bridge.listener(event)
+    def on_event(message: Any) -> None:
+        events.append((time.time(), _event_name(message)))
+        bridge.on_event(message)
 
-    client.engine.listener = listener
-    bridge.set_engine(client.engine)
+    assert bridge._worker is not None  # noqa: SLF001 - the bench listens in on the worker
+    bridge._worker.on_event = on_event  # noqa: SLF001
     bridge.viewsChanged.connect(lambda v: events.append((time.time(), f"viewsChanged({len(v)})")))
     window = MainWindow(bridge, user_name="Bench", previews=previews)
     window.resize(1100, 760)
@@ -185,12 +186,12 @@ def _sched(path: Path) -> tuple[float, float]:
     return int(ran) / 1e9, int(queued) / 1e9
 
 
-def _event_name(event: Any) -> str:
-    kind = str(getattr(event, "kind", ""))
+def _event_name(message: Any) -> str:
+    kind = str(getattr(message, "kind", ""))
     if kind == "progress":
-        return f"progress {event.done}/{event.total}"
-    if kind == "refreshed":
-        return f"refreshed ({len(event.changed)} changed)"
+        return f"progress {message.done}/{message.total}"
+    if kind == "chats_changed":
+        return f"refreshed ({len(message.ids)} changed)"
     return kind
 
 

@@ -178,6 +178,7 @@ def measure_responsive(app: QApplication, args: dict[str, Any]) -> dict[str, flo
     import qasync
 
     from komandor_desktop.gui.bridge import SyncBridge
+    from komandor_desktop.worker.passes import InProcessWorker
 
     from .client import Client
 
@@ -186,9 +187,7 @@ def measure_responsive(app: QApplication, args: dict[str, Any]) -> dict[str, flo
     async def main() -> dict[str, float]:
         client = Client(home, url=args["url"])
         views, previews = _views_source(home / STORE_FILE, home)
-        bridge = SyncBridge(views=views, interval_ms=0)
-        client.engine.listener = bridge.listener
-        bridge.set_engine(client.engine)
+        bridge = SyncBridge(InProcessWorker(client.engine), views=views, interval_ms=0)
         window = MainWindow(bridge, user_name="Bench", previews=previews)
         window.resize(1100, 760)
         window.show()

@@ -28,7 +28,7 @@ from .errors import IdentityError, InputError, WrongPassphrase
 from .identity import Profile, login, send_code, store_passphrase_in_keyring
 from .identity.passphrase import keyring_available, passphrase_from_env, passphrase_from_keyring
 from .identity.profile import read_identity
-from .session import Session
+from .session import Reader
 from .texts import format_phone
 
 T = TypeVar("T")
@@ -99,10 +99,12 @@ class Runner:
         self.demo = demo
         self.crypto = crypto
         self.screenshot = screenshot
-        self.session: Session | None = None
+        self.session: Reader | None = None  # the window reads; the worker process syncs
+        self.passphrase: str | None = None  # handed to the worker process over its pipe
         self.server: Any = None
         self.demo_run: DemoRun | None = None
         self.window: Any = None
+        self.worker: Any = None
         self.bridge: Any = None
         self._quit: asyncio.Event | None = None
         self._quit_early = False  # asked to quit before main() made the event
@@ -149,12 +151,12 @@ class Runner:
 
     # -- getting a session ---------------------------------------------------
 
-    async def _session(self) -> Session | None:
+    async def _session(self) -> Reader | None:
         """The profile of this home, unlocked; or a new one through the login dialog."""
         if not Profile.exists(self.home):
             return await self._login_dialog()
         profile = await self._unlock()
-        return None if profile is None else Session(self.home, profile)
+        return None if profile is None else Reader(self.home, profile)
 
     async def _unlock(self) -> Profile | None:
         """Open the profile: with the passphrase of env or keyring, else ask for it.
@@ -166,9 +168,12 @@ class Runner:
         known = passphrase_from_env() or passphrase_from_keyring(self.home)
         if known is not None:
             try:
-                return await asyncio.to_thread(Profile.load, self.home, known)
+                profile = await asyncio.to_thread(Profile.load, self.home, known)
             except WrongPassphrase:
                 log.warning("the stored passphrase does not open %s; asking", self.home)
+            else:
+                self.passphrase = known
+                return profile
         from .gui.passphrase import PassphraseDialog
 
         async def unlock(passphrase: str) -> Profile:
@@ -176,11 +181,13 @@ class Runner:
 
         dialog = PassphraseDialog(None, mode="unlock", profile_label=self._profile_label(),
                                   keyring_available=keyring_available(), unlock=unlock)
-        if not await _dialog_result(dialog) or not isinstance(dialog.unlocked(), Profile):
+        opened = dialog.unlocked() if await _dialog_result(dialog) else None
+        if not isinstance(opened, Profile):
             return None
         if dialog.remember():
             store_passphrase_in_keyring(self.home, dialog.passphrase())
-        return dialog.unlocked()
+        self.passphrase = dialog.passphrase()
+        return opened
 
     def _profile_label(self) -> str:
         try:
@@ -204,13 +211,13 @@ class Runner:
             store_passphrase_in_keyring(self.home, dialog.passphrase())
         return str(dialog.passphrase())
 
-    async def _login_dialog(self) -> Session | None:
+    async def _login_dialog(self) -> Reader | None:
         """No profile in this home: sign in with the dialog, then open the session."""
         from PySide6.QtCore import QCoreApplication
 
         from .gui.dialogs import LoginDialog
 
-        done: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[Reader | None] = asyncio.get_running_loop().create_future()
         dialog: Any = None
 
         async def do_login(server: str, phone: str, code: str, name: str | None) -> None:
@@ -221,7 +228,8 @@ class Runner:
             profile = await login(self.home, server, phone, code, passphrase=passphrase,
                                   name=name,
                                   request_code=not dialog.code_requested_for(server, phone))
-            _settle(done, Session(self.home, profile))
+            self.passphrase = passphrase
+            _settle(done, Reader(self.home, profile))
 
         async def request_code(server: str, phone: str) -> None:
             await send_code(server, phone)
@@ -235,7 +243,7 @@ class Runner:
         finally:
             dialog.close()
 
-    async def _demo_session(self) -> Session:
+    async def _demo_session(self) -> Reader:
         from .emulator import DEMO_CODE, DEMO_PHONE, EmulatorConfig, EmulatorServer
 
         self.demo_run = run = DemoRun.create(self.home / "demo")
@@ -243,22 +251,26 @@ class Runner:
                                 sim_delay=2.0, crypto=self.crypto)
         self.server = EmulatorServer(config)
         await asyncio.to_thread(self.server.start)
+        self.passphrase = secrets.token_urlsafe(32)
         profile = await login(run.home, self.server.url, DEMO_PHONE, DEMO_CODE,
-                              passphrase=secrets.token_urlsafe(32), name=DEMO_NAME)
-        return Session(run.home, profile)
+                              passphrase=self.passphrase, name=DEMO_NAME)
+        return Reader(run.home, profile)
 
     def _open_window(self) -> None:
         from .gui.app import attach_tray, profile_settings
         from .gui.bridge import SyncBridge
         from .gui.i18n import current_language
         from .gui.mainwindow import MainWindow
+        from .gui.worker import ProcessWorker
 
         session = self.session
         assert session is not None
-        self.bridge = SyncBridge(views=lambda: session.list_views(current_language()),
+        assert self.passphrase is not None
+        self.worker = ProcessWorker(str(session.home), self.passphrase)
+        self.worker.start()
+        self.bridge = SyncBridge(self.worker,
+                                 views=lambda: session.list_views(current_language()),
                                  interval_ms=DEMO_INTERVAL_MS if self.demo else INTERVAL_MS)
-        session.engine.listener = self.bridge.listener
-        self.bridge.set_engine(session.engine)
         ident = session.profile.identity
         self.window = MainWindow(
             self.bridge,

@@ -24,6 +24,8 @@ from .store import Store
 from .store.listing import list_rows, read_summary
 from .sync import ChatListing, SyncEngine, SyncEvent, build_view, build_views, list_entries
 from .sync.inspect import inspect_chat
+from .sync.keyring import KeyRing
+from .sync.planner import own_certificate
 from .views import ChatView
 
 STORE_FILE = "store.sqlite3"
@@ -43,41 +45,39 @@ def list_chats(store: Store, identity: Identity, lang: str = "ru") -> ChatListin
                         summary=lambda chat_id: read_summary(store, chat_id))
 
 
-class Session:
-    """A signed-in profile: store, client and engine over one home directory.
+class Reader:
+    """What the window's process needs of a profile: the store to read and keys to decrypt.
+
+    The window does not sync (its worker process does, ``worker/main.py``):
+    it reads the store the worker writes (SQLite WAL lets a reader and a
+    writer in two processes work at once) and checks and imports received
+    chat keys itself, in memory, for the previews and the inspector.
 
     Args:
         home: the profile's home directory.
         profile: the loaded ``identity.Profile``.
-        transport: an httpx transport to use instead of the network (tests,
-            the in-process demo emulator).
-        listener: receives the engine's ``SyncEvent``s.
-        retry: the HTTP retry policy (tests make it instant).
     """
 
-    def __init__(self, home: Path, profile: Profile, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 listener: Callable[[SyncEvent], None] | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+    def __init__(self, home: Path, profile: Profile) -> None:
         self.home = home
         self.profile = profile
         self.store = Store(home / STORE_FILE)
-        self.client = ApiClient(profile.identity.server_url, transport=transport,
-                                token=profile.token, reauth=profile.reauth,
-                                on_retry=self._on_retry, retry=retry or RetryPolicy())
-        self.engine = SyncEngine(self.client, self.store, profile, listener=listener)
+        self._keyring: KeyRing | None = None
 
-    @classmethod
-    def open(cls, home: Path, passphrase: str, **kwargs: Any) -> Session:
-        """Load the profile of ``home`` (raises NotSignedIn, IdentityError)."""
-        return cls(home, Profile.load(home, passphrase), **kwargs)
-
-    def _on_retry(self, message: str, delay: float) -> None:
-        self.engine.on_retry(message, delay)
+    @property
+    def keyring(self) -> KeyRing:
+        """This process's checked chat keys (made on first use)."""
+        if self._keyring is None:
+            ident = self.profile.identity
+            self._keyring = KeyRing(pid=ident.pid, cid=ident.cid,
+                                    private_key=self.profile.private_key,
+                                    own_certificates=[own_certificate(ident)],
+                                    trust_anchor=self.profile.trust_anchor)
+        return self._keyring
 
     def decrypt(self, chat: Chat) -> str | None:
         """The decrypted last message of a usable chat, in memory only."""
-        return self.engine.keyring.decrypt_last_message(chat)
+        return self.keyring.decrypt_last_message(chat)
 
     def views(self, lang: str = "ru") -> list[ChatView]:
         """Every stored chat as ``chats --json`` shows it, previews decrypted."""
@@ -111,7 +111,47 @@ class Session:
                             outbox=self.store.outbox_get(chat_id),
                             identity=self.profile.identity,
                             trust_anchor=self.profile.trust_anchor,
-                            keyring=self.engine.keyring, lang=lang)
+                            keyring=self.keyring, lang=lang)
+
+    async def aclose(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+
+class Session(Reader):
+    """A signed-in profile: store, client and engine over one home directory.
+
+    Args:
+        home: the profile's home directory.
+        profile: the loaded ``identity.Profile``.
+        transport: an httpx transport to use instead of the network (tests,
+            the in-process demo emulator).
+        listener: receives the engine's ``SyncEvent``s.
+        retry: the HTTP retry policy (tests make it instant).
+    """
+
+    def __init__(self, home: Path, profile: Profile, *,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 listener: Callable[[SyncEvent], None] | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        super().__init__(home, profile)
+        self.client = ApiClient(profile.identity.server_url, transport=transport,
+                                token=profile.token, reauth=profile.reauth,
+                                on_retry=self._on_retry, retry=retry or RetryPolicy())
+        self.engine = SyncEngine(self.client, self.store, profile, listener=listener)
+
+    @classmethod
+    def open(cls, home: Path, passphrase: str, **kwargs: Any) -> Session:
+        """Load the profile of ``home`` (raises NotSignedIn, IdentityError)."""
+        return cls(home, Profile.load(home, passphrase), **kwargs)
+
+    @property
+    def keyring(self) -> KeyRing:
+        """The engine's keys: what a sync checked is not checked again here."""
+        return self.engine.keyring
+
+    def _on_retry(self, message: str, delay: float) -> None:
+        self.engine.on_retry(message, delay)
 
     async def aclose(self) -> None:
         """Close the HTTP client, stop the crypto worker processes, close the store."""

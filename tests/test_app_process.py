@@ -224,15 +224,16 @@ def test_a_second_demo_keeps_the_first_ones_home(tmp_path: Path) -> None:
     assert not list((home / "demo").glob("run-*"))
 
 
-def test_a_killed_demo_leaves_a_folder_that_the_next_demo_removes(tmp_path: Path) -> None:
+def test_a_killed_demo_leaves_no_process_and_a_folder_that_the_next_demo_removes(
+        tmp_path: Path) -> None:
     home = tmp_path / "home"
-    first = App(tmp_path, home, "--demo", steps=("window",))
-    first.expect("done window")
+    first = App(tmp_path, home, "--demo", steps=("window", "synced"))
+    first.expect("done synced")
     (stale,) = (home / "demo").glob("run-*")
+    assert len(marked_processes(first.mark)) >= 2  # the window and its sync worker
     first.proc.send_signal(signal.SIGKILL)
     assert first.finish()[0] == -signal.SIGKILL
-    for pid in marked_processes(first.mark):  # its crypto workers, orphaned by SIGKILL
-        os.kill(pid, signal.SIGKILL)
+    first.assert_gone()  # the worker saw its window go (its input closed) and left
     assert stale.is_dir()
     second = App(tmp_path, home, "--demo", steps=("window", "ctrl-q"))
     assert second.finish(timeout=120) == (0, "")

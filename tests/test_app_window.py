@@ -27,6 +27,7 @@ from komandor_desktop.gui import i18n
 from komandor_desktop.gui.bridge import SyncBridge
 from komandor_desktop.gui.chatmodel import ChatRole
 from komandor_desktop.gui.mainwindow import MainWindow
+from komandor_desktop.worker.passes import InProcessWorker
 
 
 @pytest.fixture
@@ -38,9 +39,8 @@ def demo(tmp_path: Path, loop: qasync.QEventLoop, qtbot: Any) -> Iterator[dict[s
     task = asyncio.ensure_future(device(wire, tmp_path / "home", DEMO_PHONE, name="Иван Петров"))
     qtbot.waitUntil(task.done, timeout=30_000)
     session = task.result()
-    bridge = SyncBridge(views=lambda: session.list_views("ru"), interval_ms=0)  # as app.py
-    session.engine.listener = bridge.listener
-    bridge.set_engine(session.engine)
+    bridge = SyncBridge(InProcessWorker(session.engine),  # the worker's contract, in process
+                        views=lambda: session.list_views("ru"), interval_ms=0)
     window = MainWindow(bridge, settings=QSettings(str(tmp_path / "ui.ini"),
                                                    QSettings.Format.IniFormat),
                         languages=languages, user_name="Иван Петров",

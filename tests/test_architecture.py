@@ -8,7 +8,8 @@ import sys
 import pytest
 
 CORE = ["domain", "errors", "protocol", "crypto", "store", "api", "identity", "sync",
-        "emulator", "views", "texts", "session", "cli"]
+        "emulator", "views", "texts", "session", "cli", "demorun", "worker",
+        "worker.contract", "worker.passes", "worker.main"]
 
 
 @pytest.mark.parametrize("package", CORE)
@@ -21,10 +22,21 @@ def test_no_qt_below_gui(package: str) -> None:
     assert done.returncode == 0, f"{package} loads Qt: {done.stdout} {done.stderr}"
 
 
-@pytest.mark.parametrize("package", ["api", "sync", "store", "gui", "identity", "session"])
+@pytest.mark.parametrize("package", ["api", "sync", "store", "gui", "identity", "session",
+                                     "worker"])
 def test_emulator_does_not_import_client_layers(package: str) -> None:
     code = ("import sys, komandor_desktop.emulator; "
             f"sys.exit(1 if 'komandor_desktop.{package}' in sys.modules else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, f"the emulator imports {package}: {done.stderr}"
+
+
+def test_the_worker_contract_imports_nothing_heavy() -> None:
+    # the window's side and the worker both import it; it is messages and a codec
+    code = ("import sys, komandor_desktop.worker.contract; "
+            "heavy = [m for m in ('sqlalchemy', 'httpx', 'cryptography', 'pydantic', 'PySide6') "
+            "if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,9 +1,13 @@
-"""SyncBridge and the login dialog's async steps, on a qasync loop in the test's QApplication."""
+"""SyncBridge over a worker, and the login dialog's async steps, on a qasync loop.
+
+The engine is a scripted double; it runs behind ``InProcessWorker``, so the
+engine-to-contract mapping (``worker/passes.py``) is what the bridge sees.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
 from typing import Any
 
 import pytest
@@ -12,32 +16,28 @@ from komandor_desktop import errors
 from komandor_desktop.gui.bridge import BACKOFF_SECONDS, SyncBridge
 from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.gui.dialogs import LoginDialog
+from komandor_desktop.sync.events import EventKind, SyncEvent, SyncReport
+from komandor_desktop.worker.contract import ChatsChanged, Failed, Retrying, SignedOut
+from komandor_desktop.worker.passes import InProcessWorker
 
 
-@dataclass(frozen=True)
-class Event:
-    """Shaped like sync.SyncEvent; the bridge reads it by duck typing."""
-
-    kind: str
-    done: int = 0
-    total: int = 0
-    message: str = ""
-    delay: float = 0.0
+def Event(kind: str, done: int = 0, total: int = 0, **kw: Any) -> SyncEvent:  # noqa: N802
+    return SyncEvent(EventKind(kind), done, total, **kw)
 
 
 class ScriptedEngine:
     """An engine double: emits the scripted events, then raises or returns."""
 
-    def __init__(self, listener: Any, events: list[Event] | None = None,
+    def __init__(self, events: list[SyncEvent] | None = None,
                  fail: BaseException | None = None) -> None:
-        self.listener = listener
+        self.listener: Any = None
         self.events = events or []
         self.fail = fail
         self.calls: list[dict[str, Any]] = []
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def sync(self, max_rounds: int = 10, phones: tuple[str, ...] = ()) -> str:
+    async def sync(self, max_rounds: int = 10, phones: tuple[str, ...] = ()) -> SyncReport:
         self.calls.append({"phones": tuple(phones)})
         for event in self.events:
             self.listener(event)
@@ -45,14 +45,13 @@ class ScriptedEngine:
         await self.gate.wait()
         if self.fail is not None:
             raise self.fail
-        return "report"
+        return SyncReport(0, 1, {"new": 0, "wait": 0, "sync": 0})
 
 
 def make_bridge(**engine_kw: Any) -> tuple[SyncBridge, ScriptedEngine]:
     views = demo_views(1_750_000_000_000)
-    bridge = SyncBridge(views=lambda: views, interval_ms=0, clock_ms=lambda: 123)
-    engine = ScriptedEngine(bridge.listener, **engine_kw)
-    bridge.set_engine(engine)
+    engine = ScriptedEngine(**engine_kw)
+    bridge = SyncBridge(InProcessWorker(engine), views=lambda: views, interval_ms=0)
     return bridge, engine
 
 
@@ -67,7 +66,7 @@ def test_successful_pass_emits_progress_views_and_finished(loop, qtbot) -> None:
         task = bridge.request_sync()
     assert task is not None
     qtbot.waitUntil(task.done)
-    assert finished.args == [123]
+    assert abs(finished.args[0] - time.time() * 1000) < 60_000  # Finished.at_ms
     assert progress == [(3, 7), (7, 7)]
     assert len(views) == 1
     assert len(views[0]) == 20
@@ -122,19 +121,29 @@ def test_failures_map_to_signals(loop, qtbot, exc, signal) -> None:  # type: ign
     assert finished == []
 
 
-def test_listener_events_outside_a_pass(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_engine_outcome_events_are_not_reported_twice(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # the engine says "error" and raises: the bridge hears the outcome once
+    bridge, _engine = make_bridge(events=[Event("error", message="boom")],
+                                  fail=errors.ProtocolError("boom"))
+    errors_seen: list[str] = []
+    bridge.error.connect(errors_seen.append)
+    with qtbot.waitSignal(bridge.busyChanged, check_params_cb=lambda busy: not busy):
+        bridge.request_sync()
+    assert errors_seen == ["boom"]
+
+
+def test_worker_events_outside_a_pass(loop, qtbot) -> None:  # type: ignore[no-untyped-def]
     bridge, _engine = make_bridge()
     with qtbot.waitSignal(bridge.offline) as retry:
-        bridge.listener(Event("retry", message="503", delay=2.2))
+        bridge.on_event(Retrying("503", 2.2))
     assert retry.args == ["503", 3]
     with qtbot.waitSignal(bridge.error) as err:
-        bridge.listener(Event("error", message="boom"))
+        bridge.on_event(Failed("boom"))  # e.g. the worker could not open the profile
     assert err.args == ["boom"]
     with qtbot.waitSignal(bridge.signedOut):
-        bridge.listener(Event("signed_out"))
+        bridge.on_event(SignedOut("expired"))
     with qtbot.waitSignal(bridge.viewsChanged):
-        bridge.listener(Event("refreshed"))
-    bridge.listener(object())  # unknown shapes are ignored
+        bridge.on_event(ChatsChanged(frozenset({"c1"})))
 
 
 def test_timer_runs_passes_and_aclose_cancels(loop, qtbot) -> None:  # type: ignore[no-untyped-def]

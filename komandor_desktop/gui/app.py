@@ -1,28 +1,23 @@
-"""Starting the window: QApplication, language, style, tray, and the qasync loop.
+"""Starting the window: QApplication, language, style, tray, per-profile settings.
 
-``run_window`` is what the composition root (app.py / cli.py) calls. It
-follows the qasync pattern of ARCHITECTURE.md: ``qasync.run(main())``, the
-quit Event created inside ``main`` and set by ``aboutToQuit``, the bridge
-closed before the loop ends. ``run_demo`` shows the window over the demo
-views, without a server.
+``create_app`` is what the composition root (``komandor_desktop/app.py``)
+calls before it runs its coroutine on the qasync loop; the way the process
+ends is in ``lifecycle.py``. ``run_demo`` shows the window over static demo
+views, without a server (a development tool).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from . import icons, style
-from .bridge import Engine, SyncBridge
-from .detail import InspectorData
 from .i18n import LanguageSwitch, lang_from_argv, resolve_language
 from .mainwindow import MainWindow
 
@@ -129,69 +124,17 @@ def attach_tray(window: MainWindow) -> QSystemTrayIcon | None:
     return tray
 
 
-def run_window(
-    *,
-    engine_factory: Callable[[Callable[[Any], None]], Engine] | None,
-    views: Callable[[], Sequence[Any]],
-    user_name: str = "",
-    inspector_data: InspectorData | None = None,
-    argv: Sequence[str] | None = None,
-    lang: str | None = None,
-    setup: Callable[[MainWindow, SyncBridge, LanguageSwitch], None] | None = None,
-    interval_ms: int = 30_000,
-) -> int:
-    """Run the window until it closes; returns the exit code.
-
-    Args:
-        engine_factory: ``listener -> engine``; called once with ``bridge.listener``
-            (``lambda listener: SyncEngine(client, store, profile, listener=listener)``).
-            None runs without syncing (static views).
-        views: builds the current ``list[ChatView]`` (called after every pass).
-        user_name: for the title.
-        inspector_data: ``chat_id -> dict`` (see ``gui/inspector.py``).
-        lang: "ru"/"en"; default from ``--lang`` in argv, then KOMANDOR_LANG.
-        setup: extra wiring by the caller (login on ``signInRequested``, …).
-    """
-    args = list(argv if argv is not None else sys.argv)
-    app = create_app(args)
-    languages = LanguageSwitch(app)
-    languages.set_language(lang or resolve_language(lang_from_argv(args)))
-
-    async def main() -> int:
-        quit_event = asyncio.Event()
-        app.aboutToQuit.connect(quit_event.set)
-        bridge = SyncBridge(views=views, interval_ms=interval_ms)
-        if engine_factory is not None:
-            bridge.set_engine(engine_factory(bridge.listener))
-        window = MainWindow(bridge, settings=QSettings(), languages=languages,
-                            user_name=user_name, inspector_data=inspector_data)
-        attach_tray(window)
-        if setup is not None:
-            setup(window, bridge, languages)
-        window.show()
-        bridge.refresh_views()
-        if engine_factory is not None:
-            bridge.start()
-        await quit_event.wait()
-        await bridge.aclose()
-        return 0
-
-    import qasync  # after PySide6, so qasync binds to it
-
-    return int(qasync.run(main()))
-
-
 def run_demo(argv: Sequence[str]) -> int:
-    """The window over demo views; ``--shot PATH`` renders it to a PNG and exits."""
+    """The window over static demo views (no server, no sync); ``--shot PATH`` renders it.
+
+    A development tool (``python -m komandor_desktop.gui.demo``): nothing runs
+    on an event loop of ours here, so Qt's own exec and quit are enough.
+    """
     from .demo import demo_inspector, demo_views
 
     args = list(argv)
     lang = resolve_language(lang_from_argv(args))
     shot = args[args.index("--shot") + 1] if "--shot" in args else None
-    if shot is None:
-        return run_window(engine_factory=None, views=lambda: demo_views(lang=lang),
-                          user_name="Иван Петров", argv=[sys.argv[0], *args], lang=lang,
-                          inspector_data=demo_inspector)
     app = create_app([sys.argv[0]])
     languages = LanguageSwitch(app)
     languages.set_language(lang)
@@ -202,6 +145,8 @@ def run_demo(argv: Sequence[str]) -> int:
     window.show()
     window.pane.select_chat("c1")
     window.pane.tree.scrollToTop()
+    if shot is None:
+        return int(app.exec())
     window.status.show_progress(3, 7)
     app.processEvents()
     return 0 if window.grab().save(shot) else 1

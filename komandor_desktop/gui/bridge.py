@@ -1,11 +1,14 @@
-"""The one adapter between the asyncio sync engine and Qt (Electrum's QtEventListener).
+"""The one adapter between the sync worker and Qt (Electrum's QtEventListener).
 
-``SyncBridge`` runs ``engine.sync(...)`` as tasks on the qasync loop — at
-start, every ``interval_ms``, on demand, after contacts were added, and after
-an offline back-off — and re-emits what happens as typed Signals. The engine
-reports progress through a plain callable, ``bridge.listener(event)``, which
-the composition root passes to ``SyncEngine(listener=...)``; events are read
-by duck typing (``kind``, ``done``, ``total``, ``message``, ``delay``).
+``SyncBridge`` asks its worker for sync passes — at start, every
+``interval_ms``, on demand, after contacts were added, and after an offline
+back-off — and re-emits what happens as typed Signals. The worker speaks the
+contract of ``worker/contract.py``: ``await worker.sync(phones)`` returns the
+pass's outcome (``Finished``, ``Offline``, ``SignedOut`` or ``Failed``), and
+the events during a pass (``Progress``, ``Retrying``, ``ChatsChanged``)
+arrive at ``on_event``. The window's worker is a process of its own
+(``gui/worker.py``); ``worker.passes.InProcessWorker`` runs an engine on
+this loop behind the same interface (tests, benchmarks).
 
 Only one pass runs at a time; requests made meanwhile are merged into one
 follow-up pass (their phones too). Task references are kept here: qasync
@@ -33,26 +36,38 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from .. import errors
+from ..worker.contract import (
+    ChatsChanged,
+    Failed,
+    Finished,
+    Message,
+    Offline,
+    Progress,
+    Retrying,
+    SignedOut,
+)
 
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (5, 15, 30, 60, 120)
 
 
-class Engine(Protocol):
-    """What the bridge needs of ``sync.SyncEngine``."""
+class SyncWorker(Protocol):
+    """What the bridge needs of a worker (``ProcessWorker``, ``InProcessWorker``)."""
 
-    async def sync(self, *args: Any, **kwargs: Any) -> Any: ...
+    on_event: Callable[[Message], None] | None
+
+    async def sync(self, phones: tuple[str, ...] = ()) -> Message: ...
+
+    async def aclose(self) -> None: ...
 
 
 class SyncBridge(QObject):
     """Runs the sync engine on the Qt event loop and reports through Signals.
 
     Args:
-        engine: the sync engine (``async def sync(max_rounds=..., phones=...)``);
-            may be set later with ``set_engine`` when the engine needs ``listener``.
-        views: returns the current ``list[ChatView]`` (the lead's ``build_views``).
+        worker: the sync worker (may be set later with ``set_worker``).
+        views: returns the current ``list[ChatView]`` or a ``ChatListing``.
         interval_ms: period of background passes; 0 disables the timer.
         clock_ms: "now" in Unix ms, injectable for tests.
     """
@@ -67,7 +82,7 @@ class SyncBridge(QObject):
 
     def __init__(
         self,
-        engine: Engine | None = None,
+        worker: SyncWorker | None = None,
         views: Callable[[], Sequence[Any]] | None = None,
         *,
         interval_ms: int = 30_000,
@@ -75,7 +90,7 @@ class SyncBridge(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._engine = engine
+        self._worker: SyncWorker | None = None
         self._views = views
         self._clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self._tasks: set[asyncio.Task[None]] = set()
@@ -91,12 +106,15 @@ class SyncBridge(QObject):
         self._retry.setSingleShot(True)
         self._retry.setTimerType(Qt.TimerType.PreciseTimer)
         self._retry.timeout.connect(self.request_sync)
+        if worker is not None:
+            self.set_worker(worker)
 
     # -- wiring -------------------------------------------------------------
 
-    def set_engine(self, engine: Engine) -> None:
-        """Attach the engine (built after the bridge, since it takes ``listener``)."""
-        self._engine = engine
+    def set_worker(self, worker: SyncWorker) -> None:
+        """Attach the worker; its events come to ``on_event`` from now on."""
+        self._worker = worker
+        worker.on_event = self.on_event
 
     @property
     def busy(self) -> bool:
@@ -114,12 +132,14 @@ class SyncBridge(QObject):
         self._retry.stop()
 
     async def aclose(self) -> None:
-        """Stop and cancel what runs; awaited by the app before the loop ends."""
+        """Stop, cancel what runs, close the worker; awaited before the loop ends."""
         self.stop()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._worker is not None:
+            await self._worker.aclose()
 
     # -- passes -------------------------------------------------------------
 
@@ -132,8 +152,8 @@ class SyncBridge(QObject):
         if self._running:
             self._again = [*(self._again or []), *phones]
             return None
-        if self._engine is None:
-            self.error.emit("sync engine not attached")
+        if self._worker is None:
+            self.error.emit("sync worker not attached")
             return None
         self._running = True
         self.busyChanged.emit(True)
@@ -149,7 +169,7 @@ class SyncBridge(QObject):
     async def _pass(self, phones: list[str]) -> None:
         finished = False  # a successful pass shows its views before syncFinished
         try:
-            finished = await self._run_engine(phones)
+            finished = await self._run_pass(phones)
         finally:
             self._running = False
             self.busyChanged.emit(False)
@@ -159,31 +179,27 @@ class SyncBridge(QObject):
             if again is not None:
                 self.request_sync(again)
 
-    async def _run_engine(self, phones: list[str]) -> bool:
-        assert self._engine is not None
-        try:
-            if phones:
-                await self._engine.sync(phones=tuple(phones))
-            else:
-                await self._engine.sync()
-        except asyncio.CancelledError:
-            raise
-        except (errors.Unauthorized, errors.IdentityError):
-            self.stop()
-            self.signedOut.emit()
-        except errors.TransportError as exc:
-            self._went_offline(str(exc))
-        except errors.KomandorError as exc:
-            self.error.emit(str(exc))
-        except Exception as exc:  # the loop must survive any engine bug
-            log.exception("sync pass failed")
-            self.error.emit(f"{type(exc).__name__}: {exc}")
-        else:
+    async def _run_pass(self, phones: list[str]) -> bool:
+        """One pass in the worker; True when it succeeded (its views shown first)."""
+        assert self._worker is not None
+        outcome = await self._worker.sync(tuple(phones))
+        if isinstance(outcome, Finished):
             self._failures = 0
             await self.refresh_views_async()
-            self.syncFinished.emit(self._clock_ms())
+            self.syncFinished.emit(outcome.at_ms or self._clock_ms())
             return True
+        self._report(outcome)
         return False
+
+    def _report(self, outcome: Message) -> None:
+        """The Signal of a pass's failed outcome (each outcome is reported once)."""
+        if isinstance(outcome, SignedOut):
+            self.stop()
+            self.signedOut.emit()
+        elif isinstance(outcome, Offline):
+            self._went_offline(outcome.message)
+        elif isinstance(outcome, Failed):
+            self.error.emit(outcome.message)
 
     def _went_offline(self, message: str) -> None:
         delay = BACKOFF_SECONDS[min(self._failures, len(BACKOFF_SECONDS) - 1)]
@@ -236,30 +252,20 @@ class SyncBridge(QObject):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # -- engine events ------------------------------------------------------
+    # -- worker events ------------------------------------------------------
 
-    def listener(self, event: Any) -> None:
-        """Callable for ``SyncEngine(listener=...)``: translate one event to Signals.
+    def on_event(self, message: Message) -> None:
+        """What the worker tells between outcomes, as Signals.
 
-        "refreshed" shows new chats as soon as the store has them (save first,
-        then notify). Outcome events ("done", "error", "offline", "signed_out")
-        of a pass this bridge runs are reported from the pass's result instead,
-        so each outcome is emitted once.
+        ``ChatsChanged`` shows new chats as soon as the store has them (save
+        first, then notify). An outcome that arrives outside a pass (the
+        worker could not open the profile) is reported like a pass's.
         """
-        kind = str(getattr(event, "kind", "") or "")
-        if kind == "progress":
-            self.progress.emit(int(getattr(event, "done", 0) or 0),
-                               int(getattr(event, "total", 0) or 0))
-        elif kind == "retry":
-            delay = float(getattr(event, "delay", 0) or 0)
-            self.offline.emit(str(getattr(event, "message", "") or ""), math.ceil(delay))
-        elif kind == "refreshed" or (kind == "done" and not self._running):
+        if isinstance(message, Progress):
+            self.progress.emit(message.done, message.total)
+        elif isinstance(message, Retrying):
+            self.offline.emit(message.message, math.ceil(message.delay))
+        elif isinstance(message, ChatsChanged):
             self._refresh_views_soon()
-        elif self._running:
-            return
-        elif kind == "error":
-            self.error.emit(str(getattr(event, "message", "") or ""))
-        elif kind == "offline":
-            self._went_offline(str(getattr(event, "message", "") or ""))
-        elif kind == "signed_out":
-            self.signedOut.emit()
+        elif isinstance(message, Failed | Offline | SignedOut) and not self._running:
+            self._report(message)
