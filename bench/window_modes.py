@@ -12,9 +12,13 @@ Prints one JSON line with the figure. Modes:
   first; then the same 10,000 display strings are read with sqlite3, put in
   the model, until the viewport has painted: seconds.
 - ``memory``: ``window``'s path, reporting the peak RSS above the empty window.
-- ``responsive``: the window with the real SyncBridge running a first sync of
-  the world against an emulator in its own process; the longest gap between
-  ticks of a 10 ms QTimer while the sync (and its view refreshes) run.
+- ``responsive``: the window as the app runs it — the real SyncBridge over
+  the sync worker process (``gui.worker.ProcessWorker``) — running a first
+  sync of the world against an emulator in its own process; the longest gap
+  between ticks of a 10 ms QTimer while the sync (and the window's view
+  refreshes on each ``ChatsChanged``) run. ``"inprocess": true`` runs the
+  engine on the window's loop instead (``InProcessWorker``), as before the
+  worker moved out, for comparison.
 """
 
 from __future__ import annotations
@@ -174,10 +178,20 @@ def measure_memory(app: QApplication, args: dict[str, Any]) -> dict[str, float]:
             "empty_window_mb": sampler.base / 1024}
 
 
+def _point_identity_at(home: Path, url: str) -> None:
+    """The world's profile logged in at an in-process URL; the worker must reach ``url``."""
+    import dataclasses
+
+    from komandor_desktop.identity.profile import read_identity, write_identity
+
+    write_identity(home, dataclasses.replace(read_identity(home), server_url=url))
+
+
 def measure_responsive(app: QApplication, args: dict[str, Any]) -> dict[str, float]:
     import qasync
 
     from komandor_desktop.gui.bridge import SyncBridge
+    from komandor_desktop.gui.worker import ProcessWorker
     from komandor_desktop.worker.passes import InProcessWorker
 
     from .client import Client
@@ -185,9 +199,17 @@ def measure_responsive(app: QApplication, args: dict[str, Any]) -> dict[str, flo
     home = Path(args["home"])
 
     async def main() -> dict[str, float]:
-        client = Client(home, url=args["url"])
+        client: Client | None = None
+        worker: Any
+        if args.get("inprocess"):
+            client = Client(home, url=args["url"])
+            worker = InProcessWorker(client.engine)
+        else:
+            _point_identity_at(home, args["url"])  # the worker reads the server from it
+            worker = ProcessWorker(str(home), PASSPHRASE)
+            worker.start()
         views, previews = _views_source(home / STORE_FILE, home)
-        bridge = SyncBridge(InProcessWorker(client.engine), views=views, interval_ms=0)
+        bridge = SyncBridge(worker, views=views, interval_ms=0)
         window = MainWindow(bridge, user_name="Bench", previews=previews)
         window.resize(1100, 760)
         window.show()
@@ -212,7 +234,8 @@ def measure_responsive(app: QApplication, args: dict[str, Any]) -> dict[str, flo
         timer.stop()
         took = time.perf_counter() - started
         await bridge.aclose()
-        await client.aclose()
+        if client is not None:
+            await client.aclose()
         rows = window.model.rowCount()
         window.close()
         return {"max_gap_ms": max(gaps) * 1000, "ticks": len(gaps), "sync_s": took,
