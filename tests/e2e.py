@@ -9,7 +9,10 @@ a SQLite file, the client's store is a SQLite file, the crypto is real.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,25 @@ async def _no_sleep(_: float) -> None:
 
 FAST_RETRY = RetryPolicy(attempts=3, base=0.0, cap=0.0, sleep=_no_sleep)
 LOCAL = "http://127.0.0.1:9"  # base URL when the transport is in process
+
+
+@contextmanager
+def emulator_process(tmp_path: Path) -> Iterator[str]:
+    """A real emulator as a process of its own on a free loopback port (code 1111); its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "komandor_desktop.emulator", "--port", "0",
+         "--db", f"sqlite:///{tmp_path / 'emulator.sqlite3'}", "--code", "1111"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("Komandor emulator listening on http://127.0.0.1:"), line
+        yield line.rsplit(" ", 1)[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def emulator(tmp_path: Path, **kw: Any) -> Any:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from e2e import emulator_process
 
 pytestmark = pytest.mark.slow
 
@@ -137,20 +138,8 @@ class App:
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[str]:
     """A real emulator as a process of its own, on a free loopback port."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "komandor_desktop.emulator", "--port", "0",
-         "--db", f"sqlite:///{tmp_path / 'emulator.sqlite3'}", "--code", "1111"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        assert line.startswith("Komandor emulator listening on http://127.0.0.1:"), line
-        yield line.rsplit(" ", 1)[1]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stdout is not None:
-            proc.stdout.close()
+    with emulator_process(tmp_path) as url:
+        yield url
 
 
 def signed_in(tmp_path: Path, url: str) -> App:
