@@ -145,6 +145,7 @@ class ListEntry(NamedTuple):
     section: Section
     order: tuple[object, ...]  # ``order_in_section``
     unread: int
+    readable: bool  # switched on: its unread messages count (``counts_as_unread``)
     name: str
     company: str | None
     title: str | None
@@ -156,8 +157,23 @@ def entry_of_view(view: ChatView) -> ListEntry:
     """The entry of a ready view (tests, the demo, the CLI's eager list)."""
     order = order_in_section(view.favorites, view.system, view.last_message_time, view.name,
                              view.id)
-    return ListEntry(view.id, view.section, order, view.unread, view.name, view.company,
-                     view.title, view.phone, view)
+    return ListEntry(view.id, view.section, order, view.unread, view.enabled, view.name,
+                     view.company, view.title, view.phone, view)
+
+
+def counts_as_unread(chat: ListEntry | ChatView) -> bool:
+    """The one unread rule: a chat is unread when it is switched on and has unread > 0.
+
+    A switched-off chat (``new``, ``wait``, a missing or refused key) cannot be
+    read, so its server-side count is not shown as unread anywhere: not in the
+    window's count, the tray, the section badges nor the "Unread" filter.
+    """
+    return chat.unread > 0 and (chat.readable if isinstance(chat, ListEntry) else chat.enabled)
+
+
+def unread_of(chat: ListEntry | ChatView) -> int:
+    """The unread messages a chat adds to a count (0 unless ``counts_as_unread``)."""
+    return chat.unread if counts_as_unread(chat) else 0
 
 
 def sort_views(views: Iterable[ChatView]) -> list[ChatView]:

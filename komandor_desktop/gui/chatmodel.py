@@ -33,7 +33,7 @@ from PySide6.QtCore import (
 )
 
 from ..sync.status import ChatListing
-from ..views import ChatView, ListEntry, entry_of_view
+from ..views import ChatView, ListEntry, counts_as_unread, entry_of_view, unread_of
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Previews = Callable[[str], str | None]  # chat id -> decrypted last message
@@ -215,8 +215,8 @@ class ChatListModel(QAbstractListModel):
         return None if view is None else self.previews.resolve(view)
 
     def total_unread(self) -> int:
-        """Unread messages over every chat."""
-        return sum(e.unread for e in self._entries)
+        """Unread messages over every chat that counts (``views.counts_as_unread``)."""
+        return sum(map(unread_of, self._entries))
 
     def index_of(self, chat_id: str) -> QModelIndex:
         """The index of one chat, invalid when absent."""
@@ -334,7 +334,7 @@ class ChatFilter(QObject):
         self.changed.emit()
 
     def set_unread_only(self, on: bool) -> None:
-        """Show only chats with unread messages."""
+        """Show only unread chats (``views.counts_as_unread``: switched on, unread > 0)."""
         if on == self._unread_only:
             return
         self._unread_only = on
@@ -346,7 +346,7 @@ class ChatFilter(QObject):
 
     def accepts(self, row: ListEntry | ChatView) -> bool:
         """Whether a chat passes the search and the unread switch."""
-        if self._unread_only and row.unread <= 0:
+        if self._unread_only and not counts_as_unread(row):
             return False
         return not self._needle or self._matches(row)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from ..domain import MessageStatus, ProfileType
 from ..texts import format_time
-from ..views import ChatView
+from ..views import ChatView, counts_as_unread
 from . import icons
 from .avatars import AvatarCache
 from .chatmodel import ChatRole, second_line
@@ -198,7 +198,7 @@ class ChatDelegate(QStyledItemDelegate):
             right -= fm.horizontalAdvance(when) + 10
         name_font = QFont(option.font)
         name_font.setPointSizeF(name_font.pointSizeF() * 1.04)
-        name_font.setWeight(QFont.Weight.Bold if view.unread else QFont.Weight.Medium)
+        name_font.setWeight(QFont.Weight.Bold if counts_as_unread(view) else QFont.Weight.Medium)
         badge = "" if view.favorites else self.type_badge(view.profile_type)
         extra = (18 if view.verified else 0) + (_badge_width(small, badge) + 6 if badge else 0)
         fm = QFontMetrics(name_font)
