@@ -19,11 +19,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -57,6 +58,15 @@ class ChatTree(QTreeView):
         self.setFrameShape(QTreeView.Shape.NoFrame)
         self.setAllColumnsShowFocus(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.empty_label = QLabel(self.viewport())  # "Nothing found", over the empty list
+        self.empty_label.setObjectName("emptyList")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.empty_label.setGeometry(self.viewport().rect().adjusted(16, 32, -16, 0))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Space folds a header; Enter on a header folds too instead of "activating"."""
@@ -84,7 +94,10 @@ class ChatListPane(QWidget):
         self.filter = ChatFilter(self)
         self.tree_model = SectionTreeModel(model, self.filter, self)
         self._collapsed: set[str] = set()
+        self._chosen: str | None = None  # the chat the user made current, even if filtered out
+        self._refiltering = False
         self._build(clock)
+        self.empty_label = self.tree.empty_label
         self.tree_model.rowsInserted.connect(self._on_rows_inserted)
         self.tree_model.modelReset.connect(self._apply_collapsed)
         self._apply_collapsed()
@@ -95,7 +108,7 @@ class ChatListPane(QWidget):
         self.search.setClearButtonEnabled(True)
         glass = icons.icon("search", self._soft())
         self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
-        self.search.textChanged.connect(self.filter.set_search)
+        self.search.textChanged.connect(lambda text: self._refilter(self.filter.set_search, text))
         self.search.installEventFilter(self)
         self.all_button = QPushButton(self)
         self.unread_button = QPushButton(self)
@@ -145,6 +158,7 @@ class ChatListPane(QWidget):
         self.all_button.setText(self.tr("All"))
         self.unread_button.setText(self.tr("Unread"))
         self.tree.setAccessibleName(self.tr("Chats"))
+        self._update_empty()
         self.tree.viewport().update()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -169,7 +183,10 @@ class ChatListPane(QWidget):
         return True
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._refiltering:  # Qt moves the cursor off hidden rows: not the user's choice
+            return
         view = self.tree_model.view_at(current)
+        self._chosen = view.id if view else None
         self.currentChatChanged.emit(view.id if view else "")
 
     def _on_activated(self, index: QModelIndex) -> None:
@@ -195,7 +212,39 @@ class ChatListPane(QWidget):
 
     def _on_filter(self, button_id: int, checked: bool) -> None:
         if checked:
-            self.filter.set_unread_only(button_id == 1)
+            self._refilter(self.filter.set_unread_only, button_id == 1)
+
+    def _refilter(self, change: Any, value: Any) -> None:
+        """Apply a filter change; the chosen chat stays current while it is shown.
+
+        When the filter hides it, nothing is current (the profile pane clears)
+        rather than a neighbour the user never picked; when it shows it
+        again, it is current again.
+        """
+        chosen = self._chosen
+        self._refiltering = True
+        try:
+            change(value)
+        finally:
+            self._refiltering = False
+        shown = chosen is not None and self.tree_model.index_of(chosen).isValid()
+        current = self.tree_model.chat_id_at(self.tree.currentIndex())
+        if shown and current != chosen:
+            assert chosen is not None
+            self.select_chat(chosen)
+        elif not shown and current is not None:
+            self.tree.selectionModel().clear()  # currentChanged: the profile pane clears
+            self._chosen = chosen
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        """Say so in the list area when the filter leaves no chat."""
+        empty = self.filter.filtering and not self.tree_model.chat_ids()
+        if self.filter.search_text:
+            self.empty_label.setText(self.tr("Nothing found"))
+        else:
+            self.empty_label.setText(self.tr("No unread chats"))
+        self.empty_label.setVisible(empty)
 
     def set_unread_only(self, on: bool) -> None:
         (self.unread_button if on else self.all_button).setChecked(True)
@@ -261,6 +310,7 @@ class ChatListPane(QWidget):
         """
         current = self.tree_model.chat_id_at(self.tree.currentIndex())
         self.model.update(views)
+        self._update_empty()
         if current is not None and self.tree_model.chat_id_at(self.tree.currentIndex()) is None:
             index = self.tree_model.index_of(current)
             if index.isValid():

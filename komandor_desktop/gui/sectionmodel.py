@@ -166,7 +166,9 @@ class SectionTreeModel(QStandardItemModel):
         """The layout the source and the filter ask for: sorted sections, sorted chat ids."""
         entries = self._source.entries()
         if self._filter.filtering:
-            entries = [e for e in entries if self._filter.accepts(e)]
+            accepts, known = self._filter.accepts, self._source.known_preview
+            entries = [e for e in entries if accepts(e, known(e) if self._filter.search_text
+                                                     else None)]
         groups: dict[str, list[ListEntry]] = {}
         for entry in entries:
             groups.setdefault(entry.section.key, []).append(entry)

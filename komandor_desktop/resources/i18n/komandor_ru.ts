@@ -73,6 +73,14 @@
         <source>Chat inspector</source>
         <translation>Инспектор чата</translation>
     </message>
+    <message>
+        <source>Nothing found</source>
+        <translation>Ничего не найдено</translation>
+    </message>
+    <message>
+        <source>No unread chats</source>
+        <translation>Нет непрочитанных чатов</translation>
+    </message>
 </context>
 <context>
     <name>DetailPanel</name>
