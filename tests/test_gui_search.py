@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from gui_support import NOW_MS
+
 from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel
 from komandor_desktop.gui.demo import demo_views, make_view
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
-
-from test_gui_window import NOW_MS, languages, settings, window  # noqa: F401 - fixtures
 
 
 def test_search_matches_the_shown_last_message(qtmodeltester) -> None:
@@ -30,7 +30,7 @@ def test_search_matches_previews_decrypted_on_demand() -> None:
     chat_filter.set_search("оплат")
     assert tree.chat_ids() == []  # nothing decrypted yet: the search decrypts nothing
     chat_filter.set_search("")
-    assert model.view("a") is not None and model.view("a").last_message == "Счёт на оплату"
+    assert model.view("a").last_message == "Счёт на оплату"
     chat_filter.set_search("оплат")
     assert tree.chat_ids() == ["a"]
 
@@ -56,7 +56,7 @@ def test_detail_pane_clears_when_the_filter_hides_its_chat(window) -> None:  # t
     assert window.detail.placeholder.isVisible()
     assert pane.current_chat() is None
     pane.set_unread_only(False)  # the chat comes back, the selection with it
-    assert pane.current_chat() is not None and pane.current_chat().id == "c3"
+    assert pane.current_chat().id == "c3"
     assert window.detail.view.id == "c3"
     pane.search.setText("Кузнецов")
     assert window.detail.view.id == "c3"  # still shown: no change
