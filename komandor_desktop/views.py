@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import NamedTuple
 
 from .domain import Chat, ChatStatus, ChatSummary, ChatType, ProfileType, Reason
@@ -203,3 +203,28 @@ def name_for(favorites: bool, group: bool, chat_name: str | None, system: bool,
     if system:
         return profile_name or section_title("system", lang)
     return profile_name or phone or chat_id
+
+
+class MessageSide(Enum):
+    """Who wrote a chat's last message, as far as the chat's data tells."""
+
+    OWN = "own"
+    INCOMING = "incoming"
+    UNKNOWN = "unknown"
+
+
+def last_message_side(view: ChatView) -> MessageSide:
+    """Who wrote the last message: the wire has no sender field, so it is inferred.
+
+    Favorites hold only your own messages; the system chat only writes to
+    you; a chat with unread messages ends with one of them (incoming). Else
+    it is unknown. Ticks and the sent / delivered / read words go with own
+    and unknown messages, never with incoming ones.
+    """
+    if view.last_message_time is None and view.last_message_status is None:
+        return MessageSide.UNKNOWN
+    if view.favorites:
+        return MessageSide.OWN
+    if view.system or view.unread > 0:
+        return MessageSide.INCOMING
+    return MessageSide.UNKNOWN

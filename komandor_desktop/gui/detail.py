@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ..domain import ChatType, MessageStatus, ProfileType
 from ..texts import format_phone, format_time
-from ..views import ChatView
+from ..views import ChatView, MessageSide, last_message_side
 from . import icons
 from .avatars import AvatarCache
 from .i18n import current_language
@@ -203,11 +203,18 @@ class DetailPanel(QScrollArea):
         if not has:
             return
         when = format_time(view.last_message_time, now=self._clock(), lang=current_language())
-        status = self._status_word(view.last_message_status)
         caption = self.tr("Last message")
-        extra = " · ".join(p for p in (when, status) if p)
+        extra = " · ".join(p for p in (when, self._author(view)) if p)
         self.message_caption.setText(f"{caption} · {extra}" if extra else caption)
         self.message.setText(view.last_message or "")
+
+    def _author(self, view: ChatView) -> str:
+        """"from {name}" for an incoming message, else the status word of your own."""
+        if last_message_side(view) is not MessageSide.INCOMING:
+            return self._status_word(view.last_message_status)
+        if view.chat_type == ChatType.PERSONAL:  # a group's sender is not in the chat data
+            return self.tr("from {name}").format(name=view.name)
+        return ""
 
     def _status_word(self, status: int | None) -> str:
         words: dict[int, str] = {

@@ -133,6 +133,10 @@
         <translation>Последнее сообщение</translation>
     </message>
     <message>
+        <source>from {name}</source>
+        <translation>от {name}</translation>
+    </message>
+    <message>
         <source>sent</source>
         <translation>отправлено</translation>
     </message>
