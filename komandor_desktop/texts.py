@@ -154,6 +154,18 @@ BAD_PHONE: dict[str, str] = {
     "en": "“{text}” is not a Russian mobile number: +7 9XX XXX-XX-XX.",
 }
 
+#: The server's chat status words (PROTOCOL.md §3) in the UI language.
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "ru": {"new": "новый, ключей ещё нет", "wait": "ждёт ключи", "sync": "синхронизирован"},
+    "en": {"new": "new, no keys yet", "wait": "waiting for keys", "sync": "in sync"},
+}
+
+#: Whose certificate a line of the profile pane or the inspector is.
+OWNERS: dict[str, dict[str, str]] = {
+    "ru": {"you": "Вы", "this_device": "Вы · это устройство"},
+    "en": {"you": "You", "this_device": "You · this device"},
+}
+
 _WEEKDAYS = {
     "ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -199,6 +211,22 @@ def reason_texts(
 def cert_reason_text(reason: CertReason, lang: str = "ru") -> str:
     """The words for one failed certificate check."""
     return CERT_REASONS[_lang(lang)][reason]
+
+
+def status_text(status: str, lang: str = "ru") -> str:
+    """A chat's server status ("new", "wait", "sync") in words; unknown values as they are."""
+    return STATUS_WORDS[_lang(lang)].get(status, status)
+
+
+def cert_owner(*, own: bool, this_device: bool, contact: str | None, pid: str,
+               lang: str = "ru") -> str:
+    """Whose certificate: "Вы · это устройство", "Вы", the contact's name, else the pid."""
+    words = OWNERS[_lang(lang)]
+    if this_device:
+        return words["this_device"]
+    if own:
+        return words["you"]
+    return contact or pid
 
 
 def section_title(key: str, lang: str = "ru") -> str:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain import ChatType, MessageStatus, ProfileType
-from ..texts import format_phone, format_time
+from ..texts import cert_owner, format_phone, format_time, status_text
 from ..views import ChatView, MessageSide, last_message_side
 from . import icons
 from .avatars import AvatarCache
@@ -193,7 +193,8 @@ class DetailPanel(QScrollArea):
         soft = self.palette().color(QPalette.ColorRole.Text)
         self.state_icon.setPixmap(icons.pixmap("lock", 22, soft, self.devicePixelRatioF()))
         self.state_title.setText(view.reason_text or self.tr("Switched off"))
-        status = self.tr("Server status: {status}.").format(status=view.status.value)
+        words = status_text(view.status.value, current_language())
+        status = self.tr("Server status: {status}.").format(status=words)
         self.state_text.setText(f"{view.tooltip}\n\n{status}".strip())
 
     def _show_message(self, view: ChatView) -> None:
@@ -234,14 +235,20 @@ class DetailPanel(QScrollArea):
         if not certs:
             return
         self.certs_caption.setText(self.tr("Certificates"))
-        self.certs.setText("\n".join(self._cert_line(c) for c in certs))
+        self.certs.setText("\n".join(self._cert_line(view, c) for c in certs))
 
-    def _cert_line(self, cert: dict[str, Any]) -> str:
+    def _cert_line(self, view: ChatView, cert: dict[str, Any]) -> str:
+        """"Whose · hash… · checks · waiting": the owner first (``texts.cert_owner``)."""
         check = cert.get("check") or "ok"
         mark = "✔ " + self.tr("checks passed") if check == "ok" else "✖ " + str(check)
         waiting = " · " + self.tr("waiting for a key") if cert.get("waiting") else ""
         digest = str(cert.get("hash") or "")[:16]
-        return f"{cert.get('cid', '?')} · {digest}… · {mark}{waiting}"
+        personal = view.chat_type == ChatType.PERSONAL and not view.favorites
+        owner = cert_owner(own=bool(cert.get("own")), this_device=bool(cert.get("this_device")),
+                           contact=view.name if personal else None,
+                           pid=str(cert.get("pid") or cert.get("cid") or "?"),
+                           lang=current_language())
+        return f"{owner} · {digest}… · {mark}{waiting}"
 
     def _on_inspect(self) -> None:
         if self._view is not None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..texts import status_text
 from ..views import ChatView
 from . import icons, style
 from .bridge import SyncBridge
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
             return
         data: dict[str, Any] = {
             "chat_id": view.id, "name": view.name, "status": view.status.value,
+            "status_text": status_text(view.status.value, current_language()),
             "enabled": view.enabled, "reason": view.reason.value if view.reason else None,
             "reason_text": view.reason_text, "tooltip": view.tooltip,
         }
