@@ -18,7 +18,7 @@ from enum import Enum, IntEnum
 from typing import NamedTuple
 
 from .domain import Chat, ChatStatus, ChatSummary, ChatType, ProfileType, Reason
-from .texts import section_title
+from .texts import format_phone, section_title
 
 
 class SectionKind(IntEnum):
@@ -195,6 +195,8 @@ def name_for(favorites: bool, group: bool, chat_name: str | None, system: bool,
 
     Favorites and groups have their own name, the system chat its profile's
     or "Командор", everyone else the profile's name, else the phone, else the id.
+    A phone standing for a name (no name; or a new contact's placeholder
+    profile, which the server names by the number) reads "+7 916 123-45-67".
     """
     if favorites:
         return section_title("favorites", lang)
@@ -202,7 +204,7 @@ def name_for(favorites: bool, group: bool, chat_name: str | None, system: bool,
         return chat_name
     if system:
         return profile_name or section_title("system", lang)
-    return profile_name or phone or chat_id
+    return format_phone(profile_name or phone) or chat_id
 
 
 class MessageSide(Enum):
