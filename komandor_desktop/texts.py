@@ -8,6 +8,7 @@ translator instead (``gui/i18n.py``).
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date, datetime, timedelta, tzinfo
 
 from .domain import CertReason, Reason
@@ -277,3 +278,19 @@ def format_phone(phone: str | None) -> str:
     if len(phone) == 11 and phone.isdigit() and phone[0] == "7":
         return f"+7 {phone[1:4]} {phone[4:7]}-{phone[7:9]}-{phone[9:]}"
     return phone
+
+
+TOOLTIP_WIDTH = 60
+
+
+def wrap_tooltip(text: str, width: int = TOOLTIP_WIDTH) -> str:
+    """``text`` broken into lines of at most ``width`` characters, at spaces.
+
+    For tooltips: a plain-text tooltip is one line as wide as its text. A word
+    longer than ``width`` stands on a line of its own, whole; line breaks
+    already in ``text`` stay.
+    """
+    return "\n".join(
+        textwrap.fill(part, width, break_long_words=False, break_on_hyphens=False) or part
+        for part in text.split("\n")
+    )

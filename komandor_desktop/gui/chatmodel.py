@@ -33,6 +33,7 @@ from PySide6.QtCore import (
 )
 
 from ..sync.status import ChatListing
+from ..texts import wrap_tooltip
 from ..views import ChatView, ListEntry, counts_as_unread, entry_of_view, unread_of
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -127,8 +128,8 @@ def view_data(view: ChatView, role: int) -> Any:
     """One role of one ChatView; shared by the flat and the section model."""
     if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.AccessibleTextRole:
         return view.name
-    if role == Qt.ItemDataRole.ToolTipRole:
-        return view.tooltip or None
+    if role == Qt.ItemDataRole.ToolTipRole:  # asked on hover only: wrapping here is cheap
+        return wrap_tooltip(view.tooltip) if view.tooltip else None
     if role == Qt.ItemDataRole.AccessibleDescriptionRole:
         return accessible_description(view)
     getter = _CHAT_GETTERS.get(role)
