@@ -22,12 +22,12 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
+    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -38,6 +38,14 @@ from . import icons
 from .chatmodel import ChatFilter, ChatListModel, ChatRole
 from .delegate import ChatDelegate
 from .sectionmodel import SectionTreeModel
+
+_MOVE = QAbstractItemView.CursorAction
+_SKIPPING = frozenset({_MOVE.MoveUp, _MOVE.MoveDown, _MOVE.MovePageUp, _MOVE.MovePageDown,
+                       _MOVE.MoveHome, _MOVE.MoveEnd, _MOVE.MoveNext, _MOVE.MovePrevious})
+
+
+def _is_header(index: QModelIndex) -> bool:
+    return index.isValid() and bool(index.data(ChatRole.IsSection))
 
 
 class ChatTree(QTreeView):
@@ -67,6 +75,28 @@ class ChatTree(QTreeView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.empty_label.setGeometry(self.viewport().rect().adjusted(16, 32, -16, 0))
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        """Up, Down, Page Up/Down, Home and End land on chats, never on section headers.
+
+        Left on a chat still goes to its header (to fold it from the keyboard).
+        """
+        index = super().moveCursor(action, modifiers)
+        move = QAbstractItemView.CursorAction
+        if action not in _SKIPPING or not _is_header(index):
+            return index
+        forward = action in (move.MoveDown, move.MovePageDown, move.MoveHome, move.MoveNext)
+        step = self.indexBelow if forward else self.indexAbove
+        probe = index
+        while probe.isValid() and _is_header(probe):
+            probe = step(probe)
+        if not probe.isValid():  # nothing past the header that way: look back the other way
+            back = self.indexAbove if forward else self.indexBelow
+            probe = index
+            while probe.isValid() and _is_header(probe):
+                probe = back(probe)
+        return probe if probe.isValid() else self.currentIndex()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Space folds a header; Enter on a header folds too instead of "activating"."""
@@ -107,19 +137,20 @@ class ChatListPane(QWidget):
         self.search = QLineEdit(self)
         self.search.setClearButtonEnabled(True)
         glass = icons.icon("search", self._soft())
-        self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
+        self._glass = self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
         self.search.textChanged.connect(lambda text: self._refilter(self.filter.set_search, text))
         self.search.installEventFilter(self)
         self.all_button = QPushButton(self)
         self.unread_button = QPushButton(self)
-        self.filters = QButtonGroup(self)
+        # two checkable buttons, not an exclusive QButtonGroup: in one, Tab reaches
+        # only the checked chip; ``_choose`` keeps exactly one checked
         for pos, button in enumerate((self.all_button, self.unread_button)):
             button.setCheckable(True)
             button.setObjectName("filterChip")
             button.setCursor(Qt.CursorShape.PointingHandCursor)
-            self.filters.addButton(button, pos)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.clicked.connect(lambda _checked=False, pos=pos: self._choose(pos))
         self.all_button.setChecked(True)
-        self.filters.idToggled.connect(self._on_filter)
         self.tree = ChatTree(self)
         self.delegate = ChatDelegate(self.tree, is_expanded=self.tree.isExpanded, clock=clock,
                                      is_header=self.tree_model.is_header)
@@ -156,7 +187,12 @@ class ChatListPane(QWidget):
         self.search.setPlaceholderText(self.tr("Search (Ctrl+F)"))
         self.search.setAccessibleName(self.tr("Search"))
         self.all_button.setText(self.tr("All"))
+        self.all_button.setAccessibleName(self.tr("All chats"))
         self.unread_button.setText(self.tr("Unread"))
+        self.unread_button.setAccessibleName(self.tr("Unread chats only"))
+        for button in self.search.findChildren(QToolButton):  # the glass and the clear button
+            clear = button.defaultAction() is not self._glass
+            button.setAccessibleName(self.tr("Clear the search") if clear else self.tr("Search"))
         self.tree.setAccessibleName(self.tr("Chats"))
         self._update_empty()
         self.tree.viewport().update()
@@ -210,9 +246,11 @@ class ChatListPane(QWidget):
 
     # -- filters ------------------------------------------------------------
 
-    def _on_filter(self, button_id: int, checked: bool) -> None:
-        if checked:
-            self._refilter(self.filter.set_unread_only, button_id == 1)
+    def _choose(self, button_id: int) -> None:
+        """One chip checked at a time (a click on the checked one keeps it); filter by it."""
+        self.all_button.setChecked(button_id == 0)
+        self.unread_button.setChecked(button_id == 1)
+        self._refilter(self.filter.set_unread_only, button_id == 1)
 
     def _refilter(self, change: Any, value: Any) -> None:
         """Apply a filter change; the chosen chat stays current while it is shown.
@@ -247,7 +285,7 @@ class ChatListPane(QWidget):
         self.empty_label.setVisible(empty)
 
     def set_unread_only(self, on: bool) -> None:
-        (self.unread_button if on else self.all_button).setChecked(True)
+        self._choose(1 if on else 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the search moves into the list; Escape clears the search."""

@@ -144,6 +144,7 @@ class DetailPanel(QScrollArea):
     def show_view(self, view: ChatView | None) -> None:
         """Show one chat, or the empty-state hint when ``view`` is None."""
         self._view = view
+        self.inspect.setAccessibleName(self.tr("Chat inspector"))
         parts: tuple[QWidget, ...] = (
             self.avatar, self.name, self.badges, self.job, self.phone, self.inspect
         )
