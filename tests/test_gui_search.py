@@ -60,3 +60,11 @@ def test_detail_pane_clears_when_the_filter_hides_its_chat(window) -> None:  # t
     assert window.detail.view.id == "c3"
     pane.search.setText("Кузнецов")
     assert window.detail.view.id == "c3"  # still shown: no change
+
+
+def test_detail_pane_clears_when_the_search_hides_every_chat(window) -> None:  # type: ignore[no-untyped-def]
+    window.pane.select_chat("c2")
+    window.pane.search.setText("нет такого чата")
+    assert window.detail.view is None
+    window.pane.search.clear()
+    assert window.detail.view.id == "c2"

@@ -270,8 +270,9 @@ class ChatListPane(QWidget):
         if shown and current != chosen:
             assert chosen is not None
             self.select_chat(chosen)
-        elif not shown and current is not None:
-            self.tree.selectionModel().clear()  # currentChanged: the profile pane clears
+        elif not shown:  # Qt may have moved the cursor to a neighbour, or to nothing
+            self.tree.selectionModel().clear()
+            self.currentChatChanged.emit("")  # the profile pane clears
             self._chosen = chosen
         self._update_empty()
 
