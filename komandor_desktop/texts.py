@@ -8,6 +8,7 @@ translator instead (``gui/i18n.py``).
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date, datetime, timedelta, tzinfo
 
 from .domain import CertReason, Reason
@@ -154,6 +155,18 @@ BAD_PHONE: dict[str, str] = {
     "en": "“{text}” is not a Russian mobile number: +7 9XX XXX-XX-XX.",
 }
 
+#: The server's chat status words (PROTOCOL.md §3) in the UI language.
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "ru": {"new": "новый, ключей ещё нет", "wait": "ждёт ключи", "sync": "синхронизирован"},
+    "en": {"new": "new, no keys yet", "wait": "waiting for keys", "sync": "in sync"},
+}
+
+#: Whose certificate a line of the profile pane or the inspector is.
+OWNERS: dict[str, dict[str, str]] = {
+    "ru": {"you": "Вы", "this_device": "Вы · это устройство"},
+    "en": {"you": "You", "this_device": "You · this device"},
+}
+
 _WEEKDAYS = {
     "ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -199,6 +212,22 @@ def reason_texts(
 def cert_reason_text(reason: CertReason, lang: str = "ru") -> str:
     """The words for one failed certificate check."""
     return CERT_REASONS[_lang(lang)][reason]
+
+
+def status_text(status: str, lang: str = "ru") -> str:
+    """A chat's server status ("new", "wait", "sync") in words; unknown values as they are."""
+    return STATUS_WORDS[_lang(lang)].get(status, status)
+
+
+def cert_owner(*, own: bool, this_device: bool, contact: str | None, pid: str,
+               lang: str = "ru") -> str:
+    """Whose certificate: "Вы · это устройство", "Вы", the contact's name, else the pid."""
+    words = OWNERS[_lang(lang)]
+    if this_device:
+        return words["this_device"]
+    if own:
+        return words["you"]
+    return contact or pid
 
 
 def section_title(key: str, lang: str = "ru") -> str:
@@ -249,3 +278,19 @@ def format_phone(phone: str | None) -> str:
     if len(phone) == 11 and phone.isdigit() and phone[0] == "7":
         return f"+7 {phone[1:4]} {phone[4:7]}-{phone[7:9]}-{phone[9:]}"
     return phone
+
+
+TOOLTIP_WIDTH = 60
+
+
+def wrap_tooltip(text: str, width: int = TOOLTIP_WIDTH) -> str:
+    """``text`` broken into lines of at most ``width`` characters, at spaces.
+
+    For tooltips: a plain-text tooltip is one line as wide as its text. A word
+    longer than ``width`` stands on a line of its own, whole; line breaks
+    already in ``text`` stay.
+    """
+    return "\n".join(
+        textwrap.fill(part, width, break_long_words=False, break_on_hyphens=False) or part
+        for part in text.split("\n")
+    )

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import NamedTuple
 
 from .domain import Chat, ChatStatus, ChatSummary, ChatType, ProfileType, Reason
-from .texts import section_title
+from .texts import format_phone, section_title
 
 
 class SectionKind(IntEnum):
@@ -145,6 +145,7 @@ class ListEntry(NamedTuple):
     section: Section
     order: tuple[object, ...]  # ``order_in_section``
     unread: int
+    readable: bool  # switched on: its unread messages count (``counts_as_unread``)
     name: str
     company: str | None
     title: str | None
@@ -156,8 +157,23 @@ def entry_of_view(view: ChatView) -> ListEntry:
     """The entry of a ready view (tests, the demo, the CLI's eager list)."""
     order = order_in_section(view.favorites, view.system, view.last_message_time, view.name,
                              view.id)
-    return ListEntry(view.id, view.section, order, view.unread, view.name, view.company,
-                     view.title, view.phone, view)
+    return ListEntry(view.id, view.section, order, view.unread, view.enabled, view.name,
+                     view.company, view.title, view.phone, view)
+
+
+def counts_as_unread(chat: ListEntry | ChatView) -> bool:
+    """The one unread rule: a chat is unread when it is switched on and has unread > 0.
+
+    A switched-off chat (``new``, ``wait``, a missing or refused key) cannot be
+    read, so its server-side count is not shown as unread anywhere: not in the
+    window's count, the tray, the section badges nor the "Unread" filter.
+    """
+    return chat.unread > 0 and (chat.readable if isinstance(chat, ListEntry) else chat.enabled)
+
+
+def unread_of(chat: ListEntry | ChatView) -> int:
+    """The unread messages a chat adds to a count (0 unless ``counts_as_unread``)."""
+    return chat.unread if counts_as_unread(chat) else 0
 
 
 def sort_views(views: Iterable[ChatView]) -> list[ChatView]:
@@ -179,6 +195,8 @@ def name_for(favorites: bool, group: bool, chat_name: str | None, system: bool,
 
     Favorites and groups have their own name, the system chat its profile's
     or "Командор", everyone else the profile's name, else the phone, else the id.
+    A phone standing for a name (no name; or a new contact's placeholder
+    profile, which the server names by the number) reads "+7 916 123-45-67".
     """
     if favorites:
         return section_title("favorites", lang)
@@ -186,4 +204,29 @@ def name_for(favorites: bool, group: bool, chat_name: str | None, system: bool,
         return chat_name
     if system:
         return profile_name or section_title("system", lang)
-    return profile_name or phone or chat_id
+    return format_phone(profile_name or phone) or chat_id
+
+
+class MessageSide(Enum):
+    """Who wrote a chat's last message, as far as the chat's data tells."""
+
+    OWN = "own"
+    INCOMING = "incoming"
+    UNKNOWN = "unknown"
+
+
+def last_message_side(view: ChatView) -> MessageSide:
+    """Who wrote the last message: the wire has no sender field, so it is inferred.
+
+    Favorites hold only your own messages; the system chat only writes to
+    you; a chat with unread messages ends with one of them (incoming). Else
+    it is unknown. Ticks and the sent / delivered / read words go with own
+    and unknown messages, never with incoming ones.
+    """
+    if view.last_message_time is None and view.last_message_status is None:
+        return MessageSide.UNKNOWN
+    if view.favorites:
+        return MessageSide.OWN
+    if view.system or view.unread > 0:
+        return MessageSide.INCOMING
+    return MessageSide.UNKNOWN

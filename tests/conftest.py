@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
+from gui_support import NOW, NOW_MS
 
 
 @pytest.fixture
@@ -26,3 +28,38 @@ def loop(qapp):  # type: ignore[no-untyped-def]
     event_loop.close()
 
 
+
+
+@pytest.fixture
+def languages(qapp):  # type: ignore[no-untyped-def]
+    from komandor_desktop.gui import i18n
+
+    switch = i18n.LanguageSwitch()
+    switch.set_language("ru")
+    yield switch
+    switch.set_language("en")
+
+
+@pytest.fixture
+def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "komandor.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, languages, settings):  # type: ignore[no-untyped-def]
+    """The main window over the demo views, in Russian, 1100 x 760, shown."""
+    from komandor_desktop.gui.bridge import SyncBridge
+    from komandor_desktop.gui.demo import demo_inspector, demo_views
+    from komandor_desktop.gui.mainwindow import MainWindow
+
+    bridge = SyncBridge(views=lambda: demo_views(NOW_MS), interval_ms=0)
+    win = MainWindow(bridge, settings=settings, languages=languages, user_name="Иван Петров",
+                     inspector_data=demo_inspector, clock=lambda: NOW)
+    qtbot.addWidget(win)
+    win.resize(1100, 760)
+    win.set_views(demo_views(NOW_MS))
+    win.show()
+    qtbot.waitExposed(win)
+    return win

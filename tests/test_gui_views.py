@@ -42,7 +42,7 @@ def test_display_name() -> None:
     assert display_name(chat("f", favorites=True)) == "Избранное"
     assert display_name(chat("f", favorites=True), "en") == "Saved messages"
     assert display_name(chat("g", chat_type=ChatType.CHANNEL, chat_name="News")) == "News"
-    assert display_name(chat("p", profile_phone="79161234567")) == "79161234567"
+    assert display_name(chat("p", profile_phone="79161234567")) == "+7 916 123-45-67"
 
 
 def _order_fixture() -> list:

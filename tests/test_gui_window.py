@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from gui_support import NOW_MS
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from komandor_desktop.gui import i18n
-from komandor_desktop.gui.bridge import SyncBridge
-from komandor_desktop.gui.demo import demo_inspector, demo_views
+from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.gui.mainwindow import MainWindow
-
-NOW = datetime(2025, 6, 18, 15, 40, tzinfo=timezone(timedelta(hours=3)))
-NOW_MS = int(NOW.timestamp() * 1000)
-
-
-@pytest.fixture
-def languages(qapp):  # type: ignore[no-untyped-def]
-    switch = i18n.LanguageSwitch()
-    switch.set_language("ru")
-    yield switch
-    switch.set_language("en")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "komandor.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, languages, settings):  # type: ignore[no-untyped-def]
-    bridge = SyncBridge(views=lambda: demo_views(NOW_MS), interval_ms=0)
-    win = MainWindow(bridge, settings=settings, languages=languages, user_name="Иван Петров",
-                     inspector_data=demo_inspector, clock=lambda: NOW)
-    qtbot.addWidget(win)
-    win.resize(1100, 760)
-    win.set_views(demo_views(NOW_MS))
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def test_title_toolbar_and_filters_in_russian(window) -> None:  # type: ignore[no-untyped-def]

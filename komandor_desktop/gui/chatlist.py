@@ -19,14 +19,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
+    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -37,6 +38,14 @@ from . import icons
 from .chatmodel import ChatFilter, ChatListModel, ChatRole
 from .delegate import ChatDelegate
 from .sectionmodel import SectionTreeModel
+
+_MOVE = QAbstractItemView.CursorAction
+_SKIPPING = frozenset({_MOVE.MoveUp, _MOVE.MoveDown, _MOVE.MovePageUp, _MOVE.MovePageDown,
+                       _MOVE.MoveHome, _MOVE.MoveEnd, _MOVE.MoveNext, _MOVE.MovePrevious})
+
+
+def _is_header(index: QModelIndex) -> bool:
+    return index.isValid() and bool(index.data(ChatRole.IsSection))
 
 
 class ChatTree(QTreeView):
@@ -57,6 +66,37 @@ class ChatTree(QTreeView):
         self.setFrameShape(QTreeView.Shape.NoFrame)
         self.setAllColumnsShowFocus(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.empty_label = QLabel(self.viewport())  # "Nothing found", over the empty list
+        self.empty_label.setObjectName("emptyList")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.empty_label.setGeometry(self.viewport().rect().adjusted(16, 32, -16, 0))
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        """Up, Down, Page Up/Down, Home and End land on chats, never on section headers.
+
+        Left on a chat still goes to its header (to fold it from the keyboard).
+        """
+        index = super().moveCursor(action, modifiers)
+        move = QAbstractItemView.CursorAction
+        if action not in _SKIPPING or not _is_header(index):
+            return index
+        forward = action in (move.MoveDown, move.MovePageDown, move.MoveHome, move.MoveNext)
+        step = self.indexBelow if forward else self.indexAbove
+        probe = index
+        while probe.isValid() and _is_header(probe):
+            probe = step(probe)
+        if not probe.isValid():  # nothing past the header that way: look back the other way
+            back = self.indexAbove if forward else self.indexBelow
+            probe = index
+            while probe.isValid() and _is_header(probe):
+                probe = back(probe)
+        return probe if probe.isValid() else self.currentIndex()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Space folds a header; Enter on a header folds too instead of "activating"."""
@@ -84,7 +124,10 @@ class ChatListPane(QWidget):
         self.filter = ChatFilter(self)
         self.tree_model = SectionTreeModel(model, self.filter, self)
         self._collapsed: set[str] = set()
+        self._chosen: str | None = None  # the chat the user made current, even if filtered out
+        self._refiltering = False
         self._build(clock)
+        self.empty_label = self.tree.empty_label
         self.tree_model.rowsInserted.connect(self._on_rows_inserted)
         self.tree_model.modelReset.connect(self._apply_collapsed)
         self._apply_collapsed()
@@ -94,19 +137,20 @@ class ChatListPane(QWidget):
         self.search = QLineEdit(self)
         self.search.setClearButtonEnabled(True)
         glass = icons.icon("search", self._soft())
-        self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
-        self.search.textChanged.connect(self.filter.set_search)
+        self._glass = self.search.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
+        self.search.textChanged.connect(lambda text: self._refilter(self.filter.set_search, text))
         self.search.installEventFilter(self)
         self.all_button = QPushButton(self)
         self.unread_button = QPushButton(self)
-        self.filters = QButtonGroup(self)
+        # two checkable buttons, not an exclusive QButtonGroup: in one, Tab reaches
+        # only the checked chip; ``_choose`` keeps exactly one checked
         for pos, button in enumerate((self.all_button, self.unread_button)):
             button.setCheckable(True)
             button.setObjectName("filterChip")
             button.setCursor(Qt.CursorShape.PointingHandCursor)
-            self.filters.addButton(button, pos)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.clicked.connect(lambda _checked=False, pos=pos: self._choose(pos))
         self.all_button.setChecked(True)
-        self.filters.idToggled.connect(self._on_filter)
         self.tree = ChatTree(self)
         self.delegate = ChatDelegate(self.tree, is_expanded=self.tree.isExpanded, clock=clock,
                                      is_header=self.tree_model.is_header)
@@ -143,8 +187,14 @@ class ChatListPane(QWidget):
         self.search.setPlaceholderText(self.tr("Search (Ctrl+F)"))
         self.search.setAccessibleName(self.tr("Search"))
         self.all_button.setText(self.tr("All"))
+        self.all_button.setAccessibleName(self.tr("All chats"))
         self.unread_button.setText(self.tr("Unread"))
+        self.unread_button.setAccessibleName(self.tr("Unread chats only"))
+        for button in self.search.findChildren(QToolButton):  # the glass and the clear button
+            clear = button.defaultAction() is not self._glass
+            button.setAccessibleName(self.tr("Clear the search") if clear else self.tr("Search"))
         self.tree.setAccessibleName(self.tr("Chats"))
+        self._update_empty()
         self.tree.viewport().update()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -169,7 +219,10 @@ class ChatListPane(QWidget):
         return True
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._refiltering:  # Qt moves the cursor off hidden rows: not the user's choice
+            return
         view = self.tree_model.view_at(current)
+        self._chosen = view.id if view else None
         self.currentChatChanged.emit(view.id if view else "")
 
     def _on_activated(self, index: QModelIndex) -> None:
@@ -193,12 +246,47 @@ class ChatListPane(QWidget):
 
     # -- filters ------------------------------------------------------------
 
-    def _on_filter(self, button_id: int, checked: bool) -> None:
-        if checked:
-            self.filter.set_unread_only(button_id == 1)
+    def _choose(self, button_id: int) -> None:
+        """One chip checked at a time (a click on the checked one keeps it); filter by it."""
+        self.all_button.setChecked(button_id == 0)
+        self.unread_button.setChecked(button_id == 1)
+        self._refilter(self.filter.set_unread_only, button_id == 1)
+
+    def _refilter(self, change: Any, value: Any) -> None:
+        """Apply a filter change; the chosen chat stays current while it is shown.
+
+        When the filter hides it, nothing is current (the profile pane clears)
+        rather than a neighbour the user never picked; when it shows it
+        again, it is current again.
+        """
+        chosen = self._chosen
+        self._refiltering = True
+        try:
+            change(value)
+        finally:
+            self._refiltering = False
+        shown = chosen is not None and self.tree_model.index_of(chosen).isValid()
+        current = self.tree_model.chat_id_at(self.tree.currentIndex())
+        if shown and current != chosen:
+            assert chosen is not None
+            self.select_chat(chosen)
+        elif not shown:  # Qt may have moved the cursor to a neighbour, or to nothing
+            self.tree.selectionModel().clear()
+            self.currentChatChanged.emit("")  # the profile pane clears
+            self._chosen = chosen
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        """Say so in the list area when the filter leaves no chat."""
+        empty = self.filter.filtering and not self.tree_model.chat_ids()
+        if self.filter.search_text:
+            self.empty_label.setText(self.tr("Nothing found"))
+        else:
+            self.empty_label.setText(self.tr("No unread chats"))
+        self.empty_label.setVisible(empty)
 
     def set_unread_only(self, on: bool) -> None:
-        (self.unread_button if on else self.all_button).setChecked(True)
+        self._choose(1 if on else 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the search moves into the list; Escape clears the search."""
@@ -261,6 +349,7 @@ class ChatListPane(QWidget):
         """
         current = self.tree_model.chat_id_at(self.tree.currentIndex())
         self.model.update(views)
+        self._update_empty()
         if current is not None and self.tree_model.chat_id_at(self.tree.currentIndex()) is None:
             index = self.tree_model.index_of(current)
             if index.isValid():

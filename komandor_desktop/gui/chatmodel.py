@@ -33,7 +33,8 @@ from PySide6.QtCore import (
 )
 
 from ..sync.status import ChatListing
-from ..views import ChatView, ListEntry, entry_of_view
+from ..texts import wrap_tooltip
+from ..views import ChatView, ListEntry, counts_as_unread, entry_of_view, unread_of
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Previews = Callable[[str], str | None]  # chat id -> decrypted last message
@@ -92,6 +93,11 @@ class PreviewCache:
         self._done[view.id] = (view, shown)
         return shown
 
+    def known(self, chat_id: str) -> str | None:
+        """The preview of ``chat_id`` if it was decrypted already (the search reads these)."""
+        hit = self._done.get(chat_id)
+        return None if hit is None else hit[1].last_message
+
     def prune(self, views: Mapping[str, ChatView]) -> None:
         """Forget previews of chats that are gone or whose view changed."""
         stale = [cid for cid, (built, _) in self._done.items() if views.get(cid) != built]
@@ -122,8 +128,8 @@ def view_data(view: ChatView, role: int) -> Any:
     """One role of one ChatView; shared by the flat and the section model."""
     if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.AccessibleTextRole:
         return view.name
-    if role == Qt.ItemDataRole.ToolTipRole:
-        return view.tooltip or None
+    if role == Qt.ItemDataRole.ToolTipRole:  # asked on hover only: wrapping here is cheap
+        return wrap_tooltip(view.tooltip) if view.tooltip else None
     if role == Qt.ItemDataRole.AccessibleDescriptionRole:
         return accessible_description(view)
     getter = _CHAT_GETTERS.get(role)
@@ -215,8 +221,19 @@ class ChatListModel(QAbstractListModel):
         return None if view is None else self.previews.resolve(view)
 
     def total_unread(self) -> int:
-        """Unread messages over every chat."""
-        return sum(e.unread for e in self._entries)
+        """Unread messages over every chat that counts (``views.counts_as_unread``)."""
+        return sum(map(unread_of, self._entries))
+
+    def known_preview(self, entry: ListEntry) -> str | None:
+        """The last message of a chat as far as it is known without decrypting anything.
+
+        A ready view's own text, or a preview ``PreviewCache`` decrypted for a
+        row that was shown: the search matches these and never decrypts.
+        """
+        source = entry.source
+        if isinstance(source, ChatView) and source.pending_message is None:
+            return source.last_message
+        return self.previews.known(entry.id)
 
     def index_of(self, chat_id: str) -> QModelIndex:
         """The index of one chat, invalid when absent."""
@@ -297,7 +314,9 @@ def _view_of_entry(entry: ListEntry) -> ChatView:
 class ChatFilter(QObject):
     """Search text and the unread-only switch; the section tree applies them.
 
-    The search matches name, company, job title and phone, case-insensitively;
+    The search matches name, company, job title, phone and the last message
+    where it is decrypted already (``ChatListModel.known_preview``: the rows
+    shown so far; the search itself decrypts nothing), case-insensitively;
     digits typed in any format ("+7 916 …") also match the stored phone.
     Works on anything with those fields (``ListEntry``, ``ChatView``), in
     Python over the whole list: no per-row Qt call (a filter proxy asked
@@ -334,7 +353,7 @@ class ChatFilter(QObject):
         self.changed.emit()
 
     def set_unread_only(self, on: bool) -> None:
-        """Show only chats with unread messages."""
+        """Show only unread chats (``views.counts_as_unread``: switched on, unread > 0)."""
         if on == self._unread_only:
             return
         self._unread_only = on
@@ -344,14 +363,18 @@ class ChatFilter(QObject):
     def filtering(self) -> bool:
         return bool(self._needle) or self._unread_only
 
-    def accepts(self, row: ListEntry | ChatView) -> bool:
-        """Whether a chat passes the search and the unread switch."""
-        if self._unread_only and row.unread <= 0:
-            return False
-        return not self._needle or self._matches(row)
+    def accepts(self, row: ListEntry | ChatView, preview: str | None = None) -> bool:
+        """Whether a chat passes the search and the unread switch.
 
-    def _matches(self, row: ListEntry | ChatView) -> bool:
-        fields = (row.name, row.company, row.title, row.phone)
+        ``preview`` is the chat's last message where it is known (decrypted):
+        the search matches it too.
+        """
+        if self._unread_only and not counts_as_unread(row):
+            return False
+        return not self._needle or self._matches(row, preview)
+
+    def _matches(self, row: ListEntry | ChatView, preview: str | None) -> bool:
+        fields = (row.name, row.company, row.title, row.phone, preview)
         if any(f and self._needle in f.casefold() for f in fields):
             return True
         if self._digits and row.phone:

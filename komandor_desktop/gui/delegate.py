@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from ..domain import MessageStatus, ProfileType
 from ..texts import format_time
-from ..views import ChatView
+from ..views import ChatView, MessageSide, counts_as_unread, last_message_side
 from . import icons
 from .avatars import AvatarCache
 from .chatmodel import ChatRole, second_line
@@ -77,6 +77,12 @@ class ChatDelegate(QStyledItemDelegate):
             ProfileType.IP: self.tr("SP"),
             ProfileType.UL: self.tr("CO"),
         }.get(profile_type, "") if profile_type is not None else ""
+
+    @staticmethod
+    def shows_ticks(view: ChatView) -> bool:
+        """Status ticks go with messages that may be yours, never with incoming ones."""
+        return (view.last_message_time is not None and view.last_message_status is not None
+                and last_message_side(view) is not MessageSide.INCOMING)
 
     def time_text(self, view: ChatView) -> str:
         return format_time(view.last_message_time, now=self._clock(), lang=current_language())
@@ -198,7 +204,7 @@ class ChatDelegate(QStyledItemDelegate):
             right -= fm.horizontalAdvance(when) + 10
         name_font = QFont(option.font)
         name_font.setPointSizeF(name_font.pointSizeF() * 1.04)
-        name_font.setWeight(QFont.Weight.Bold if view.unread else QFont.Weight.Medium)
+        name_font.setWeight(QFont.Weight.Bold if counts_as_unread(view) else QFont.Weight.Medium)
         badge = "" if view.favorites else self.type_badge(view.profile_type)
         extra = (18 if view.verified else 0) + (_badge_width(small, badge) + 6 if badge else 0)
         fm = QFontMetrics(name_font)
@@ -231,7 +237,7 @@ class ChatDelegate(QStyledItemDelegate):
         elif view.unread:
             color = ACCENT if not selected else option.palette.color(QPalette.ColorRole.Base)
             right = self._pill(p, font, _unread_text(view.unread), right, cy, color) - 8
-        elif view.last_message_time is not None and view.last_message_status is not None:
+        elif self.shows_ticks(view) and view.last_message_status is not None:
             right = self._ticks(p, view.last_message_status, right, cy, soft, dpr) - 6
         p.setFont(font)
         p.setPen(soft)

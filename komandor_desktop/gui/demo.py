@@ -136,7 +136,8 @@ def demo_views(now_ms: int | None = None, lang: str = "ru") -> list[ChatView]:
 def demo_inspector(chat_id: str) -> dict[str, Any]:
     """Inspector data in the shape ``gui/inspector.py`` documents, for the demo."""
     digest = hashlib.sha256(chat_id.encode()).hexdigest()
-    own = {"pid": "p-me", "cid": "cid-me-laptop", "hash": digest, "check": "ok"}
+    own = {"pid": "p-me", "cid": "cid-me-laptop", "hash": digest, "check": "ok", "own": True,
+           "this_device": True}
     contact = {"pid": f"p-{chat_id}", "cid": f"cid-{chat_id}-1", "hash": digest[::-1],
                "check": "ok"}
     data: dict[str, Any] = {"certificates": [own, contact], "wait_list": [], "key": None,
@@ -144,7 +145,8 @@ def demo_inspector(chat_id: str) -> dict[str, Any]:
     if chat_id == "c5":
         contact["check"] = "срок действия истёк"
     if chat_id in ("c2", "c8"):
-        data["wait_list"] = [{**contact, "cid": f"cid-{chat_id}-2", "check": "ok"}]
+        data["wait_list"] = [{**contact, "cid": f"cid-{chat_id}-2", "hash": digest[:32],
+                              "check": "ok"}]
     if chat_id in ("c1", "c3", "c6", "c7", "p2", "p6", "g1", "g2", "sys", "fav"):
         data["key"] = {"id": f"key-{chat_id}", "signer_pid": contact["pid"],
                        "signer_cid": contact["cid"], "check": "ok"}

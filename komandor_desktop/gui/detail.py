@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain import ChatType, MessageStatus, ProfileType
-from ..texts import format_phone, format_time
-from ..views import ChatView
+from ..texts import cert_owner, format_phone, format_time, status_text
+from ..views import ChatView, MessageSide, last_message_side
 from . import icons
 from .avatars import AvatarCache
 from .i18n import current_language
@@ -144,6 +144,7 @@ class DetailPanel(QScrollArea):
     def show_view(self, view: ChatView | None) -> None:
         """Show one chat, or the empty-state hint when ``view`` is None."""
         self._view = view
+        self.inspect.setAccessibleName(self.tr("Chat inspector"))
         parts: tuple[QWidget, ...] = (
             self.avatar, self.name, self.badges, self.job, self.phone, self.inspect
         )
@@ -193,7 +194,8 @@ class DetailPanel(QScrollArea):
         soft = self.palette().color(QPalette.ColorRole.Text)
         self.state_icon.setPixmap(icons.pixmap("lock", 22, soft, self.devicePixelRatioF()))
         self.state_title.setText(view.reason_text or self.tr("Switched off"))
-        status = self.tr("Server status: {status}.").format(status=view.status.value)
+        words = status_text(view.status.value, current_language())
+        status = self.tr("Server status: {status}.").format(status=words)
         self.state_text.setText(f"{view.tooltip}\n\n{status}".strip())
 
     def _show_message(self, view: ChatView) -> None:
@@ -203,11 +205,18 @@ class DetailPanel(QScrollArea):
         if not has:
             return
         when = format_time(view.last_message_time, now=self._clock(), lang=current_language())
-        status = self._status_word(view.last_message_status)
         caption = self.tr("Last message")
-        extra = " · ".join(p for p in (when, status) if p)
+        extra = " · ".join(p for p in (when, self._author(view)) if p)
         self.message_caption.setText(f"{caption} · {extra}" if extra else caption)
         self.message.setText(view.last_message or "")
+
+    def _author(self, view: ChatView) -> str:
+        """"from {name}" for an incoming message, else the status word of your own."""
+        if last_message_side(view) is not MessageSide.INCOMING:
+            return self._status_word(view.last_message_status)
+        if view.chat_type == ChatType.PERSONAL:  # a group's sender is not in the chat data
+            return self.tr("from {name}").format(name=view.name)
+        return ""
 
     def _status_word(self, status: int | None) -> str:
         words: dict[int, str] = {
@@ -227,14 +236,20 @@ class DetailPanel(QScrollArea):
         if not certs:
             return
         self.certs_caption.setText(self.tr("Certificates"))
-        self.certs.setText("\n".join(self._cert_line(c) for c in certs))
+        self.certs.setText("\n".join(self._cert_line(view, c) for c in certs))
 
-    def _cert_line(self, cert: dict[str, Any]) -> str:
+    def _cert_line(self, view: ChatView, cert: dict[str, Any]) -> str:
+        """"Whose · hash… · checks · waiting": the owner first (``texts.cert_owner``)."""
         check = cert.get("check") or "ok"
         mark = "✔ " + self.tr("checks passed") if check == "ok" else "✖ " + str(check)
         waiting = " · " + self.tr("waiting for a key") if cert.get("waiting") else ""
         digest = str(cert.get("hash") or "")[:16]
-        return f"{cert.get('cid', '?')} · {digest}… · {mark}{waiting}"
+        personal = view.chat_type == ChatType.PERSONAL and not view.favorites
+        owner = cert_owner(own=bool(cert.get("own")), this_device=bool(cert.get("this_device")),
+                           contact=view.name if personal else None,
+                           pid=str(cert.get("pid") or cert.get("cid") or "?"),
+                           lang=current_language())
+        return f"{owner} · {digest}… · {mark}{waiting}"
 
     def _on_inspect(self) -> None:
         if self._view is not None:

@@ -4,8 +4,10 @@ It is fed a plain dict built by the lead's code (``inspector_data(chat_id)``)
 so it can show switched-off chats too and holds no logic. Known keys::
 
     chat_id, name, status, enabled, reason, reason_text, tooltip,
-    certificates: [{pid, cid, hash, check ("ok" or the failure text), own?}],
-    wait_list:    [{pid, cid, hash, check}],
+    status_text: the status in words (``texts.status_text``),
+    certificates: [{pid, cid, hash, check ("ok" or the failure text), own?, this_device?,
+                    owner? (whose: "Вы", "Вы · это устройство", the contact, the pid)}],
+    wait_list:    [the same],
     key:    {id, signer_pid, signer_cid, check} | None,
     outbox: {created_at, own_cid, targets: [cid, ...]} | None,
     raw: the chat's JSON text as the server sent it | None
@@ -103,7 +105,8 @@ class InspectorDialog(QDialog):
         name = d.get("name") or d.get("chat_id") or ""
         self.setWindowTitle(f"{self.tr('Chat inspector')} — {name}")
         _value(self.fields["chat_id"], d.get("chat_id"))
-        _value(self.fields["status"], d.get("status"))
+        status, words = d.get("status"), d.get("status_text")
+        _value(self.fields["status"], f"{words} ({status})" if words and status else status)
         enabled = d.get("enabled")
         _value(self.fields["enabled"], None if enabled is None else
                (self.tr("yes") if enabled else self.tr("no")))
@@ -133,8 +136,10 @@ class InspectorDialog(QDialog):
         rows += [(c, True) for c in d.get("wait_list") or []]
         for cert, waiting in rows:
             check = cert.get("check") or "ok"
+            pid = str(cert.get("pid", ""))
+            owner = cert.get("owner")
             item = QTreeWidgetItem([
-                str(cert.get("pid", "")), str(cert.get("cid", "")),
+                f"{owner} ({pid})" if owner and owner != pid else pid, str(cert.get("cid", "")),
                 str(cert.get("hash", ""))[:16],
                 "✔" if check == "ok" else f"✖ {check}",
                 self.tr("waiting for a key") if waiting else "",

@@ -20,18 +20,24 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMenu,
-    QSizePolicy,
     QSplitter,
     QToolBar,
     QToolButton,
     QWidget,
 )
 
+from ..texts import status_text
 from ..views import ChatView
 from . import icons, style
 from .bridge import SyncBridge
@@ -39,8 +45,10 @@ from .chatlist import ChatListPane
 from .chatmodel import ChatListModel, Previews
 from .detail import DetailPanel, InspectorData
 from .dialogs import AddContactsDialog, Normalizer
+from .elided import ElidedLabel
 from .i18n import LanguageSwitch, current_language
 from .inspector import InspectorDialog
+from .shortcuts import ShortcutsDialog, action_words
 from .statusbar import SyncStatus
 
 
@@ -87,6 +95,7 @@ class MainWindow(QMainWindow):
         self._inspector_data = inspector_data
         self._normalize = normalize
         self.inspector: InspectorDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
         self.add_dialog: AddContactsDialog | None = None
         icons.preload()  # the rows' icons are ready before the first sync's rows paint
         self.model = ChatListModel(parent=self, previews=previews)
@@ -138,29 +147,32 @@ class MainWindow(QMainWindow):
         self.find_action = QAction(self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self.focus_search)
-        self.addAction(self.find_action)
+        self.help_action = QAction(self)
+        self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.help_action.triggered.connect(self.open_shortcuts)
+        self.addActions([self.find_action, self.help_action])
         self.lang_group = QActionGroup(self)
         self.lang_ru = QAction("Русский", self.lang_group, checkable=True)
         self.lang_en = QAction("English", self.lang_group, checkable=True)
         self.lang_ru.triggered.connect(lambda: self.choose_language("ru"))
         self.lang_en.triggered.connect(lambda: self.choose_language("en"))
-        self.menu = QMenu(self)
-        self.menu.addAction(self.inspect_action)
+        self.menu = QMenu(self)  # every action, so that a narrow toolbar hides none
+        self.menu.addActions([self.sync_action, self.add_action, self.inspect_action])
         self.lang_menu = self.menu.addMenu("")
         self.lang_menu.addActions([self.lang_ru, self.lang_en])
         self.menu.addSeparator()
+        self.menu.addAction(self.help_action)
         self.menu.addAction(self.quit_action)
+        self._build_toolbar(soft)
+
+    def _build_toolbar(self, soft: Any) -> None:
         self.toolbar = QToolBar(self)
         self.toolbar.setMovable(False)
         self.toolbar.setFloatable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.title_label = QLabel(self.toolbar)
+        self.title_label = ElidedLabel(self.toolbar)  # takes the room the buttons leave
         self.title_label.setObjectName("windowTitle")
         self.toolbar.addWidget(self.title_label)
-        spacer = QWidget(self.toolbar)
-        grow = QSizePolicy.Policy
-        spacer.setSizePolicy(grow.Expanding, grow.Preferred)
-        self.toolbar.addWidget(spacer)
         self.toolbar.addAction(self.sync_action)
         self.toolbar.addAction(self.add_action)
         self.menu_button = QToolButton(self.toolbar)
@@ -169,6 +181,9 @@ class MainWindow(QMainWindow):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.toolbar.addWidget(self.menu_button)
         self.addToolBar(self.toolbar)
+        for action in (self.sync_action, self.add_action):  # toolbar buttons take no focus
+            self.toolbar.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.menu_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     def _connect(self) -> None:
         self.pane.currentChatChanged.connect(self._on_current)
@@ -201,12 +216,41 @@ class MainWindow(QMainWindow):
         self.sync_action.setToolTip(self.tr("Sync now (F5)"))
         self.add_action.setText(self.tr("Add contacts…"))
         self.inspect_action.setText(self.tr("Chat inspector"))
+        self.find_action.setText(self.tr("Search"))
         self.lang_menu.setTitle(self.tr("Language"))
         self.quit_action.setText(self.tr("Quit"))
+        self.help_action.setText(self.tr("Keyboard shortcuts (F1)"))
         self.menu_button.setToolTip(self.tr("Menu"))
         self.menu_button.setAccessibleName(self.tr("Menu"))
+        self.menu.setAccessibleName(self.tr("Menu"))
+        self.lang_menu.setAccessibleName(self.tr("Language"))
+        self.detail.setAccessibleName(self.tr("Profile"))
+        self.status.retry.setAccessibleName(self.tr("Retry"))
+        self._name_toolbar_buttons()
         lang = current_language()
         (self.lang_en if lang == "en" else self.lang_ru).setChecked(True)
+        if self.shortcuts_dialog is not None:
+            self.shortcuts_dialog.retranslate()
+
+    def _name_toolbar_buttons(self) -> None:
+        """Accessible names of the buttons the toolbar makes (the actions', "More")."""
+        for action in (self.sync_action, self.add_action):
+            button = self.toolbar.widgetForAction(action)
+            button.setAccessibleName(action_words(action))
+            button.setToolTip(action.text())
+        more = self.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if more is not None:
+            more.setAccessibleName(self.tr("More actions"))
+            more.setToolTip(self.tr("More actions"))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Narrow windows: icon-only buttons below 760 px, the list alone below 640 px."""
+        super().resizeEvent(event)
+        width = event.size().width()
+        style = Qt.ToolButtonStyle
+        self.toolbar.setToolButtonStyle(style.ToolButtonTextBesideIcon if width >= 760
+                                        else style.ToolButtonIconOnly)
+        self.detail.setVisible(width >= 640)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -267,12 +311,24 @@ class MainWindow(QMainWindow):
         self.inspector.raise_()
         return self.inspector
 
+    def open_shortcuts(self) -> ShortcutsDialog:
+        """Show the list of keyboard shortcuts (F1)."""
+        if self.shortcuts_dialog is None:
+            actions = [self.sync_action, self.add_action, self.find_action, self.inspect_action,
+                       self.help_action, self.quit_action]
+            self.shortcuts_dialog = ShortcutsDialog(self, actions)
+        self.shortcuts_dialog.retranslate()
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        return self.shortcuts_dialog
+
     def _refresh_inspector(self, view: ChatView | None = None) -> None:
         view = view or self.pane.current_chat()
         if view is None or self.inspector is None:
             return
         data: dict[str, Any] = {
             "chat_id": view.id, "name": view.name, "status": view.status.value,
+            "status_text": status_text(view.status.value, current_language()),
             "enabled": view.enabled, "reason": view.reason.value if view.reason else None,
             "reason_text": view.reason_text, "tooltip": view.tooltip,
         }

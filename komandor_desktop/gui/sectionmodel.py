@@ -38,7 +38,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from ..bulk import paused_gc
-from ..views import ChatView, ListEntry, Section, section_sort_key
+from ..views import ChatView, ListEntry, Section, section_sort_key, unread_of
 from .chatmodel import PREVIEW_ROLES, AnyIndex, ChatFilter, ChatListModel, ChatRole, view_data
 
 _HEADER_FLAGS = Qt.ItemFlag.ItemIsEnabled  # headers fold, they are not selected
@@ -166,7 +166,9 @@ class SectionTreeModel(QStandardItemModel):
         """The layout the source and the filter ask for: sorted sections, sorted chat ids."""
         entries = self._source.entries()
         if self._filter.filtering:
-            entries = [e for e in entries if self._filter.accepts(e)]
+            accepts, known = self._filter.accepts, self._source.known_preview
+            entries = [e for e in entries if accepts(e, known(e) if self._filter.search_text
+                                                     else None)]
         groups: dict[str, list[ListEntry]] = {}
         for entry in entries:
             groups.setdefault(entry.section.key, []).append(entry)
@@ -239,7 +241,7 @@ class SectionTreeModel(QStandardItemModel):
             header.setFlags(_HEADER_FLAGS)
             header.setColumnCount(1)  # rows without an item still need their column
             header.setRowCount(len(ids))  # detached yet: no signal; the rows come along
-            unread = sum(self._entries[chat_id].unread for chat_id in ids)
+            unread = sum(unread_of(self._entries[chat_id]) for chat_id in ids)
             node = _Node(section, header, _address(header), list(ids), len(ids), unread)
             self._stage(partial(self._remember, pos, node), partial(self.insertRow, pos, header))
 
@@ -294,7 +296,7 @@ class SectionTreeModel(QStandardItemModel):
                                       self.index(changed[-1], 0, parent), [])
             section = entries[node.ids[0]].section if node.ids else node.section
             count = len(node.ids)
-            unread = sum(entries[c].unread for c in node.ids)
+            unread = sum(unread_of(entries[c]) for c in node.ids)
             if (section, count, unread) != (node.section, node.count, node.unread):
                 node.section, node.count, node.unread = section, count, unread
                 self.dataChanged.emit(parent, parent, [])

@@ -18,6 +18,8 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from ..texts import wrap_tooltip
+
 COLORS = {
     "idle": "#9aa4b2",
     "syncing": "#2f7de1",
@@ -134,7 +136,8 @@ class SyncStatus(QWidget):
         self.retry.setText(self.tr("Retry"))
         text = self._text()
         self.label.setText(text)
-        self.label.setToolTip(self._offline_message if self.state in ("offline", "error") else "")
+        failed = self.state in ("offline", "error")
+        self.label.setToolTip(wrap_tooltip(self._offline_message) if failed else "")
         self.setAccessibleDescription(text)
         if self.state == "syncing":
             done, total = self._args

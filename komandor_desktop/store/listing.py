@@ -4,9 +4,10 @@ The window's first paint of 10,000 chats reads every chat once, and every
 microsecond per row counts there: ``list_rows`` reads only what the list's
 structure needs (section, order, filters, unread) as the driver's plain
 tuples, plus the chat's ``content_hash``, which changes whenever anything
-stored for the chat does. What a painted row shows beyond that (status,
-key, wait list, photo, preview) is ``read_summary`` of that one chat, asked
-when the row is painted.
+stored for the chat does, and its status and key id (whether the chat is
+switched on, so that its unread messages count: ``views.counts_as_unread``).
+What a painted row shows beyond that (wait list, photo, preview) is
+``read_summary`` of that one chat, asked when the row is painted.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 LIST_COLUMNS = (
     "id", "favorites", "profile_type", "chat_type", "profile_company_id", "profile_company",
     "profile_name", "chat_name", "profile_phone", "profile_title", "last_message_time",
-    "unread", "content_hash",
+    "unread", "content_hash", "status", "key_id",
 )
 _LIST = f"SELECT {', '.join(LIST_COLUMNS)} FROM chats"  # noqa: S608 - fixed column names
 _SUMMARY = f"SELECT {', '.join(codec.SUMMARY_COLUMNS)} FROM chats WHERE id = ?"  # noqa: S608

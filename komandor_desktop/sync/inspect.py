@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import crypto
-from ..domain import Certificate, Chat, ChatState, Identity, OutboxEntry
+from ..domain import Certificate, Chat, ChatState, ChatType, Identity, OutboxEntry
 from ..errors import CertificateRejected
-from ..texts import cert_reason_text
+from ..texts import cert_owner, cert_reason_text, status_text
 from ..views import ChatView
 from .keyring import KeyRing
 
@@ -27,10 +27,19 @@ def _cert_check(cert: Certificate, *, identity: Identity, trust_anchor: Any, lan
     return "ok"
 
 
-def _certs(certs: tuple[Certificate, ...], **kw: Any) -> list[dict[str, Any]]:
-    identity: Identity = kw["identity"]
-    return [{"pid": c.pid, "cid": c.cid, "hash": c.hash, "check": _cert_check(c, **kw),
-             "own": c.pid == identity.pid} for c in certs]
+def cert_row(cert: Certificate, check: str, *, identity: Identity, contact: str | None,
+             lang: str) -> dict[str, Any]:
+    """One certificate line: ids, hash, check, and whose it is (``texts.cert_owner``)."""
+    own, this_device = cert.pid == identity.pid, cert.cid == identity.cid
+    owner = cert_owner(own=own, this_device=this_device, contact=contact, pid=cert.pid,
+                       lang=lang)
+    return {"pid": cert.pid, "cid": cert.cid, "hash": cert.hash, "check": check,
+            "own": own, "this_device": this_device, "owner": owner}
+
+
+def _certs(certs: tuple[Certificate, ...], contact: str | None, **kw: Any) -> list[dict[str, Any]]:
+    return [cert_row(c, _cert_check(c, **kw), identity=kw["identity"], contact=contact,
+                     lang=kw["lang"]) for c in certs]
 
 
 def _key(chat: Chat, keyring: KeyRing) -> dict[str, Any] | None:
@@ -56,12 +65,16 @@ def inspect_chat(chat: Chat, view: ChatView, state: ChatState | None, *, raw: st
                  keyring: KeyRing, lang: str = "ru") -> dict[str, Any]:
     """The inspector's dict for one chat (status, why, checks, key, outbox, raw)."""
     kw = {"identity": identity, "trust_anchor": trust_anchor, "lang": lang}
+    # a personal chat's other certificates are the contact's; a group's members are not named
+    personal = chat.chat_type == ChatType.PERSONAL and not chat.favorites
+    contact = view.name if personal else None
     return {
         "chat_id": chat.id, "name": view.name, "status": chat.status.value,
+        "status_text": status_text(chat.status.value, lang),
         "enabled": view.enabled, "reason": view.reason.value if view.reason else None,
         "reason_text": view.reason_text, "tooltip": view.tooltip,
         "state_detail": state.detail if state is not None else None,
-        "certificates": _certs(chat.certificates, **kw),
-        "wait_list": _certs(chat.wait_list, **kw),
+        "certificates": _certs(chat.certificates, contact, **kw),
+        "wait_list": _certs(chat.wait_list, contact, **kw),
         "key": _key(chat, keyring), "outbox": _outbox(outbox), "raw": raw,
     }

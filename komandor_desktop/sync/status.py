@@ -46,6 +46,7 @@ _INVALID_CHAT, _KEY_MISSING = Reason.INVALID_CHAT, Reason.KEY_MISSING
 _CONTACT_NOT_REGISTERED, _CREATING_KEYS = Reason.CONTACT_NOT_REGISTERED, Reason.CREATING_KEYS
 _EXPORTING_KEY, _WAITING_FOR_KEY = Reason.EXPORTING_KEY, Reason.WAITING_FOR_KEY
 _SYS = ProfileType.SYS  # == the raw stored 0
+_SYNC_VALUE = ChatStatus.SYNC.value  # the stored status column
 
 
 AnyChat = Chat | ChatSummary
@@ -241,7 +242,7 @@ def _add_entries(entries: list[ListEntry], rows: Iterable[tuple[Any, ...]],
     used: dict[int, Section] = {}
     get_state, new_entry, append = states.get, ListEntry._make, entries.append
     for (chat_id, favorites, profile_type, chat_type, company_id, company, profile_name,
-         chat_name, phone, title, time, unread, content) in rows:
+         chat_name, phone, title, time, unread, content, status, key_id) in rows:
         system = profile_type == _SYS
         group = chat_type in GROUP_TYPES
         name = name_for(favorites, group, chat_name, system, profile_name, phone, chat_id, lang)
@@ -251,9 +252,12 @@ def _add_entries(entries: list[ListEntry], rows: Iterable[tuple[Any, ...]],
             section = sections[key] = section_for(key[0], group, company_id, company, lang)
         used[id(section)] = section
         state = get_state(chat_id)
+        reason = None if state is None else state.reason
         fingerprint = ((content, None, None, lang) if state is None
-                       else (content, state.reason, state.detail, lang))
+                       else (content, reason, state.detail, lang))
+        readable = (status == _SYNC_VALUE and key_id is not None and reason not in _KEY_ERRORS
+                    and reason is not _INVALID_CHAT)  # ``explain``'s enabled, from the row
         append(new_entry((chat_id, section, order_in_section(favorites, system, time, name,
                                                              chat_id),
-                          unread, name, company, title, phone, fingerprint)))
+                          unread, readable, name, company, title, phone, fingerprint)))
     return list(used.values())

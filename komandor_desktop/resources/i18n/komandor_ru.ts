@@ -62,8 +62,20 @@
         <translation>Все</translation>
     </message>
     <message>
+        <source>All chats</source>
+        <translation>Все чаты</translation>
+    </message>
+    <message>
         <source>Unread</source>
         <translation>Непрочитанные</translation>
+    </message>
+    <message>
+        <source>Unread chats only</source>
+        <translation>Только непрочитанные</translation>
+    </message>
+    <message>
+        <source>Clear the search</source>
+        <translation>Очистить поиск</translation>
     </message>
     <message>
         <source>Chats</source>
@@ -72,6 +84,14 @@
     <message>
         <source>Chat inspector</source>
         <translation>Инспектор чата</translation>
+    </message>
+    <message>
+        <source>Nothing found</source>
+        <translation>Ничего не найдено</translation>
+    </message>
+    <message>
+        <source>No unread chats</source>
+        <translation>Нет непрочитанных чатов</translation>
     </message>
 </context>
 <context>
@@ -123,6 +143,10 @@
     <message>
         <source>Last message</source>
         <translation>Последнее сообщение</translation>
+    </message>
+    <message>
+        <source>from {name}</source>
+        <translation>от {name}</translation>
     </message>
     <message>
         <source>sent</source>
@@ -333,6 +357,10 @@
         <translation>Инспектор чата</translation>
     </message>
     <message>
+        <source>Search</source>
+        <translation>Поиск</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
@@ -341,8 +369,24 @@
         <translation>Выход</translation>
     </message>
     <message>
+        <source>Keyboard shortcuts (F1)</source>
+        <translation>Сочетания клавиш (F1)</translation>
+    </message>
+    <message>
         <source>Menu</source>
         <translation>Меню</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Профиль</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>More actions</source>
+        <translation>Другие действия</translation>
     </message>
 </context>
 <context>
@@ -434,6 +478,69 @@
     <message>
         <source>Strength: {level}</source>
         <translation>Надёжность: {level}</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Previous / next chat (section headers are skipped)</source>
+        <translation>Предыдущий / следующий чат (заголовки разделов пропускаются)</translation>
+    </message>
+    <message>
+        <source>First / last chat</source>
+        <translation>Первый / последний чат</translation>
+    </message>
+    <message>
+        <source>Open the chat</source>
+        <translation>Открыть чат</translation>
+    </message>
+    <message>
+        <source>From a chat to its section header</source>
+        <translation>От чата к заголовку его раздела</translation>
+    </message>
+    <message>
+        <source>Space, ← / →</source>
+        <translation>Пробел, ← / →</translation>
+    </message>
+    <message>
+        <source>Fold / unfold the section under the cursor</source>
+        <translation>Свернуть / развернуть раздел под курсором</translation>
+    </message>
+    <message>
+        <source>↓ in the search</source>
+        <translation>↓ в поиске</translation>
+    </message>
+    <message>
+        <source>Into the chat list</source>
+        <translation>Перейти в список чатов</translation>
+    </message>
+    <message>
+        <source>Clear the search</source>
+        <translation>Очистить поиск</translation>
+    </message>
+    <message>
+        <source>Next / previous control</source>
+        <translation>Следующий / предыдущий элемент</translation>
+    </message>
+    <message>
+        <source>Add the contacts (in “Add contacts…”)</source>
+        <translation>Добавить контакты (в окне «Добавить контакты…»)</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Сочетания клавиш</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>Клавиши</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Действие</translation>
     </message>
 </context>
 <context>
