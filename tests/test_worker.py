@@ -244,3 +244,36 @@ def test_a_worker_that_cannot_open_the_profile_is_not_restarted(
     assert worker.state is WorkerState.FAILED  # no restart loop
     assert "not-it-at-all" not in c.encode(outcome).decode()
     run(loop, qtbot, worker.aclose())
+
+
+@pytest.mark.slow
+def test_the_window_shows_the_worker_restarting_and_recovering(
+        home: Path, loop: qasync.QEventLoop, qtbot: Any, languages: Any) -> None:
+    from komandor_desktop.gui.bridge import SyncBridge
+    from komandor_desktop.gui.mainwindow import MainWindow
+
+    reader = Reader(home, Profile.load(home, PASSPHRASE))
+    worker = ProcessWorker(str(home), PASSPHRASE, restart_delays=(1.0,))
+    bridge = SyncBridge(worker, views=lambda: reader.list_views("ru"), interval_ms=0)
+    window = MainWindow(bridge, languages=languages, user_name="Иван")
+    qtbot.addWidget(window)
+    window.show()
+    worker.start()
+    assert window.status.state == "starting"
+    assert window.status.label.text() == "Запуск синхронизации…"
+    with qtbot.waitSignal(bridge.syncFinished, timeout=120_000):
+        bridge.request_sync()
+    assert window.status.state == "synced"
+    pid = worker.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.status.state == "restarting", timeout=10_000)
+    assert window.status.label.text().startswith("Синхронизация неожиданно остановилась")
+    qtbot.waitUntil(lambda: worker.state is WorkerState.IDLE, timeout=60_000)
+    assert window.status.state == "idle"  # the restarted worker is ready: the message goes
+    with qtbot.waitSignal(bridge.syncFinished, timeout=120_000):
+        bridge.request_sync()
+    assert window.status.label.text().startswith("Ключи синхронизированы")
+    run(loop, qtbot, bridge.aclose())  # closes the worker too
+    assert worker.state is WorkerState.STOPPED
+    run(loop, qtbot, reader.aclose())

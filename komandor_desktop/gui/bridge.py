@@ -23,6 +23,8 @@ Signals:
     signedOut(): the session cannot be renewed; sign in again.
     error(str): a pass failed for another reason.
     busyChanged(bool): a pass started (True) or ended (False).
+    workerStateChanged(str): the worker's lifecycle (``gui.worker.WorkerState``
+        values), for a worker that has one (the worker process).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class SyncBridge(QObject):
     signedOut = Signal()
     error = Signal(str)
     busyChanged = Signal(bool)
+    workerStateChanged = Signal(str)
 
     def __init__(
         self,
@@ -115,6 +118,9 @@ class SyncBridge(QObject):
         """Attach the worker; its events come to ``on_event`` from now on."""
         self._worker = worker
         worker.on_event = self.on_event
+        state_changed = getattr(worker, "stateChanged", None)
+        if state_changed is not None:  # the worker process reports its lifecycle
+            state_changed.connect(self.workerStateChanged)
 
     @property
     def busy(self) -> bool:

@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         bridge.error.connect(self.status.show_error)
         bridge.signedOut.connect(self._on_signed_out)
         bridge.busyChanged.connect(lambda busy: self.sync_action.setEnabled(not busy))
+        bridge.workerStateChanged.connect(self.status.show_worker)
 
     def retranslate(self) -> None:
         """Every word of the chrome again (LanguageChange, and at start)."""

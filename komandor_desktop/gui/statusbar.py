@@ -27,7 +27,14 @@ COLORS = {
     "offline": "#e0a100",
     "error": "#d64545",
     "signed_out": "#d64545",
+    "starting": "#9aa4b2",
+    "restarting": "#e0a100",
+    "worker_failed": "#d64545",
 }
+
+#: What the sync worker's state (``gui.worker.WorkerState``) shows, when it says more
+#: than the passes do: a worker that is starting, restarting after a crash, or gone.
+WORKER_STATES = {"starting": "starting", "crashed": "restarting", "failed": "worker_failed"}
 
 
 class _Dot(QWidget):
@@ -102,6 +109,19 @@ class SyncStatus(QWidget):
         self._set("offline")
         self._ticker.start()
 
+    def show_worker(self, worker_state: str) -> None:
+        """The sync worker's lifecycle: starting, restarting after a crash, failed.
+
+        A worker that is idle or syncing again clears what this showed; the
+        passes' own messages (progress, synced, offline) then take over.
+        """
+        state = WORKER_STATES.get(worker_state)
+        if state is not None:
+            if state != "starting" or self.state == "idle":
+                self._set(state)
+        elif self.state in WORKER_STATES.values():
+            self._set("idle")
+
     def show_signed_out(self) -> None:
         self._set("signed_out")
 
@@ -159,6 +179,12 @@ class SyncStatus(QWidget):
             return self.tr("Session expired — please sign in again.")
         if self.state == "error":
             return self.tr("Sync failed: {message}").format(message=self._offline_message)
+        if self.state == "starting":
+            return self.tr("Starting the sync…")
+        if self.state == "restarting":
+            return self.tr("The sync stopped unexpectedly and is restarting…")
+        if self.state == "worker_failed":
+            return self.tr("The sync cannot start: the profile does not open.")
         return ""
 
     def changeEvent(self, event: QEvent) -> None:

@@ -546,6 +546,18 @@
 <context>
     <name>SyncStatus</name>
     <message>
+        <source>Starting the sync…</source>
+        <translation>Запуск синхронизации…</translation>
+    </message>
+    <message>
+        <source>The sync stopped unexpectedly and is restarting…</source>
+        <translation>Синхронизация неожиданно остановилась и перезапускается…</translation>
+    </message>
+    <message>
+        <source>The sync cannot start: the profile does not open.</source>
+        <translation>Синхронизация не запускается: профиль не открывается.</translation>
+    </message>
+    <message>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
