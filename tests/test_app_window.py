@@ -243,3 +243,23 @@ def test_previews_are_decrypted_for_the_rows_shown(demo: dict[str, Any], qtbot: 
     assert shown.last_message.startswith("Добро пожаловать")  # decrypted on demand
     raw = index.data(ChatRole.RawView)
     assert raw.last_message is None  # the list itself carries no plaintext
+
+
+def test_offline_banner_says_since_when_and_goes_by_itself(demo: dict[str, Any],
+                                                           qtbot: Any) -> None:
+    window, bridge, wire = demo["window"], demo["bridge"], demo["wire"]
+    banner = window.banner
+    assert not banner.isVisible()  # the fixture's pass succeeded
+    wire.drop = lambda request: True
+    with qtbot.waitSignal(bridge.unreachable, timeout=60_000):
+        bridge.request_sync()
+    assert banner.isVisible()
+    text = banner.label.text()
+    assert text.startswith("Нет связи с сервером: список может быть устаревшим.")
+    assert "Последняя успешная синхронизация: " in text
+    assert text.rstrip(".")[-5:-2].endswith(":")  # today: the time of the fixture's pass
+    wire.drop = None
+    with qtbot.waitSignal(bridge.syncFinished, timeout=60_000):
+        banner.retry.click()
+    assert not banner.isVisible()
+    assert window.status.label.text().startswith("Ключи синхронизированы")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from gui_support import NOW_MS
+from gui_support import NOW, NOW_MS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
@@ -194,3 +194,26 @@ def test_profile_settings_are_kept_apart_per_profile(qapp, tmp_path, monkeypatch
     assert demo.fileName() != real.fileName()
     assert profile_settings("demo").fileName() == demo.fileName()
     assert str(tmp_path) not in real.fileName()  # not inside the profile's own home
+
+
+def test_banner_before_any_sync_and_when_signed_out(window, qtbot, languages) -> None:  # type: ignore[no-untyped-def]
+    banner = window.banner
+    assert not banner.isVisible()
+    window.bridge.unreachable.emit("connection refused", 5)
+    assert banner.isVisible()
+    assert banner.label.text() == ("Нет связи с сервером: список может быть устаревшим. "
+                                   "На этом устройстве синхронизаций ещё не было.")
+    window.bridge.signedOut.emit()
+    assert banner.label.text().startswith("Вход истёк: список не обновляется.")
+    languages.set_language("en")  # LanguageChange reaches the widgets as a posted event
+    qtbot.waitUntil(lambda: banner.label.text().startswith(
+        "Sign-in has expired: the list is not updated."))
+    assert banner.retry.text() == "Retry"
+    yesterday = int((NOW - timedelta(days=1)).timestamp() * 1000)
+    window.bridge.syncFinished.emit(yesterday)
+    assert not banner.isVisible()
+    window.bridge.unreachable.emit("connection refused", 5)
+    assert banner.label.text().endswith(
+        f"Last successful sync: yesterday {(NOW - timedelta(days=1)).astimezone():%H:%M}.")
+    with qtbot.waitSignal(window.banner.retryRequested):
+        banner.retry.click()

@@ -19,7 +19,10 @@ Signals:
         a ``ChatListing`` whose views are built when shown.
     progress(int, int): keys done / total of the running pass.
     syncFinished(qint64): a pass succeeded, at this Unix ms time.
-    offline(str, int): the server is unreachable; message, seconds to retry.
+    offline(str, int): the server is unreachable; message, seconds to retry (also
+        while a pass retries a request by itself).
+    unreachable(str, int): a pass gave up on the server; message, seconds until
+        the bridge's own retry (the banner above the list shows then).
     signedOut(): the session cannot be renewed; sign in again.
     error(str): a pass failed for another reason.
     busyChanged(bool): a pass started (True) or ended (False).
@@ -78,6 +81,7 @@ class SyncBridge(QObject):
     progress = Signal(int, int)
     syncFinished = Signal("qint64")  # type: ignore[arg-type]  # 64-bit: Unix ms overflow int
     offline = Signal(str, int)
+    unreachable = Signal(str, int)
     signedOut = Signal()
     error = Signal(str)
     busyChanged = Signal(bool)
@@ -212,6 +216,7 @@ class SyncBridge(QObject):
         self._failures += 1
         self._retry.start(delay * 1000)
         self.offline.emit(message, delay)
+        self.unreachable.emit(message, delay)
 
     def refresh_views(self) -> None:
         """Emit ``viewsChanged`` with the current views (also after a language switch)."""

@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
     QSplitter,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from ..texts import status_text
 from ..views import ChatView
 from . import icons, style
+from .banner import ConnectionBanner
 from .bridge import SyncBridge
 from .chatlist import ChatListPane
 from .chatmodel import ChatListModel, Previews
@@ -110,7 +112,14 @@ class MainWindow(QMainWindow):
         self.splitter.setHandleWidth(1)
         self.pane.setMinimumWidth(300)
         self.splitter.setSizes([380, 620])
-        self.setCentralWidget(self.splitter)
+        self.banner = ConnectionBanner(self, clock=clock)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self.status = SyncStatus(self, clock=clock)
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(False)
@@ -192,6 +201,7 @@ class MainWindow(QMainWindow):
         self.pane.collapsedChanged.connect(self.save_settings)
         self.detail.inspectorRequested.connect(self.open_inspector)
         self.status.retryRequested.connect(self.sync_now)
+        self.banner.retryRequested.connect(self.sync_now)
         if self.languages is not None:
             self.languages.languageChanged.connect(self._on_language)
         bridge = self.bridge
@@ -203,6 +213,8 @@ class MainWindow(QMainWindow):
         bridge.offline.connect(self.status.show_offline)
         bridge.error.connect(self.status.show_error)
         bridge.signedOut.connect(self._on_signed_out)
+        bridge.syncFinished.connect(self.banner.synced)
+        bridge.unreachable.connect(self.banner.offline)
         bridge.busyChanged.connect(lambda busy: self.sync_action.setEnabled(not busy))
         bridge.workerStateChanged.connect(self.status.show_worker)
 
@@ -348,6 +360,7 @@ class MainWindow(QMainWindow):
 
     def _on_signed_out(self) -> None:
         self.status.show_signed_out()
+        self.banner.signed_out()
         self.signInRequested.emit()
 
     # -- settings -----------------------------------------------------------

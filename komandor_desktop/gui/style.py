@@ -44,6 +44,11 @@ QPushButton#filterChip {{ background: {chip}; border: none; border-radius: 13px;
                           padding: 4px 14px; min-height: 18px; color: {text}; }}
 QPushButton#filterChip:checked {{ background: {chip_on}; color: {chip_on_text}; font-weight: 600; }}
 QWidget#detailBody {{ background: {window}; }}
+QFrame#connectionBanner {{ background: {card}; border: none;
+                           border-bottom: 1px solid {card_border}; }}
+QFrame#connectionBanner QLabel {{ color: {text}; }}
+QPushButton#bannerButton {{ background: transparent; border: 1px solid {card_border};
+                            font-weight: 600; padding: 4px 12px; }}
 QFrame#stateCard {{ background: {card}; border: 1px solid {card_border}; border-radius: 10px; }}
 QLabel#messageBubble {{ background: {bubble}; border-radius: 10px; padding: 10px 12px;
                         color: {text}; }}

@@ -544,6 +544,29 @@
     </message>
 </context>
 <context>
+    <name>ConnectionBanner</name>
+    <message>
+        <source>Retry</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>No connection to the server: the list may be out of date.</source>
+        <translation>Нет связи с сервером: список может быть устаревшим.</translation>
+    </message>
+    <message>
+        <source>Sign-in has expired: the list is not updated.</source>
+        <translation>Вход истёк: список не обновляется.</translation>
+    </message>
+    <message>
+        <source>It has not been synced on this device yet.</source>
+        <translation>На этом устройстве синхронизаций ещё не было.</translation>
+    </message>
+    <message>
+        <source>Last successful sync: {time}.</source>
+        <translation>Последняя успешная синхронизация: {time}.</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatus</name>
     <message>
         <source>Starting the sync…</source>
