@@ -8,17 +8,17 @@ vanished rows are removed, new ones appended — so the selection and the
 scroll position of the view above survive every sync.
 
 Previews: the window's views come without decrypted last messages
-(``ChatView.pending_message``); ``PreviewCache`` decrypts a chat's preview the
-first time a row asks for it (``ChatRole.View``, the accessible description),
-so only the rows on screen cost a key check. Structure (filtering, sorting,
-grouping) reads the rows' ``ListEntry``, which never builds a view.
+(``ChatView.pending_message``); when a row asks for one (``ChatRole.View``,
+the accessible description) ``previews.PreviewCache`` decrypts it in the
+background and the rows are repainted when it is there, so only the rows on
+screen cost a key check and ``data()`` itself never decrypts. Structure
+(filtering, sorting, grouping) reads the rows' ``ListEntry``, which never
+builds a view.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -35,11 +35,10 @@ from PySide6.QtCore import (
 from ..sync.status import ChatListing
 from ..texts import wrap_tooltip
 from ..views import ChatView, ListEntry, counts_as_unread, entry_of_view, unread_of
+from .previews import PreviewCache, Previews
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-Previews = Callable[[str], str | None]  # chat id -> decrypted last message
 
-log = logging.getLogger(__name__)
 
 
 class ChatRole(IntEnum):
@@ -62,53 +61,16 @@ class ChatRole(IntEnum):
 PREVIEW_ROLES = frozenset({int(ChatRole.View), int(Qt.ItemDataRole.AccessibleDescriptionRole)})
 
 
-class PreviewCache:
-    """Decrypted previews of views built with ``pending_message``, by chat id.
-
-    A preview is decrypted once per built view: an equal view of a later sync
-    reuses it, a changed one decrypts again. Without a source (tests, the
-    demo) views are shown as built.
-
-    Args:
-        source: ``chat_id -> str | None`` (``Session.preview``).
-    """
-
-    def __init__(self, source: Previews | None = None) -> None:
-        self.source = source
-        self._done: dict[str, tuple[ChatView, ChatView]] = {}  # id -> (as built, shown)
-
-    def resolve(self, view: ChatView) -> ChatView:
-        """``view`` with its preview decrypted (itself when nothing is pending)."""
-        if view.pending_message is None or self.source is None:
-            return view
-        hit = self._done.get(view.id)
-        if hit is not None and (hit[0] is view or hit[0] == view):
-            return hit[1]
-        try:
-            text = self.source(view.id)
-        except Exception:  # a preview must never break painting
-            log.exception("decrypting the preview of %s failed", view.id)
-            text = None
-        shown = replace(view, last_message=text, pending_message=None)
-        self._done[view.id] = (view, shown)
-        return shown
-
-    def known(self, chat_id: str) -> str | None:
-        """The preview of ``chat_id`` if it was decrypted already (the search reads these)."""
-        hit = self._done.get(chat_id)
-        return None if hit is None else hit[1].last_message
-
-    def prune(self, views: Mapping[str, ChatView]) -> None:
-        """Forget previews of chats that are gone or whose view changed."""
-        stale = [cid for cid, (built, _) in self._done.items() if views.get(cid) != built]
-        for cid in stale:
-            del self._done[cid]
-
-
 def second_line(view: ChatView) -> str:
-    """What a row says under the name: the state, the preview, or title · company."""
+    """What a row says under the name: the state, the preview, or title · company.
+
+    Nothing while the preview is still being decrypted (``previews.py``), so
+    that the line does not show the title first and the message a moment later.
+    """
     if not view.enabled:
         return view.reason_text
+    if view.pending_message is not None:
+        return ""
     if view.last_message:
         return view.last_message
     return " · ".join(part for part in (view.title, view.company) if part)
@@ -167,7 +129,7 @@ class ChatListModel(QAbstractListModel):
     def __init__(self, views: Iterable[ChatView] = (), parent: Any = None, *,
                  previews: Previews | None = None) -> None:
         super().__init__(parent)
-        self.previews = PreviewCache(previews)
+        self.previews = PreviewCache(previews, self)
         self._entries: list[ListEntry] = []
         self._rows: dict[str, int] = {}
         self._built: dict[str, ChatView] = {}  # chat id -> view as built (previews pending)
@@ -186,7 +148,7 @@ class ChatListModel(QAbstractListModel):
         view = self._view_of(self._entries[index.row()])
         if view is None:
             return None
-        return view_data(self.previews.resolve(view) if role in PREVIEW_ROLES else view, role)
+        return view_data(self.previews.lookup(view) if role in PREVIEW_ROLES else view, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():

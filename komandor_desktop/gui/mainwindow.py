@@ -44,12 +44,13 @@ from . import icons, style
 from .banner import ConnectionBanner
 from .bridge import SyncBridge
 from .chatlist import ChatListPane
-from .chatmodel import ChatListModel, Previews
+from .chatmodel import ChatListModel
 from .detail import DetailPanel, InspectorData
 from .dialogs import AddContactsDialog, Normalizer
 from .elided import ElidedLabel
 from .i18n import LanguageSwitch, current_language
 from .inspector import InspectorDialog
+from .previews import Previews
 from .shortcuts import ShortcutsDialog, action_words
 from .statusbar import SyncStatus
 
@@ -391,6 +392,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        self.model.previews.close()  # its thread reads the store: done before the store closes
         if self.bridge is not None:
             self.bridge.stop()
         super().closeEvent(event)

@@ -71,7 +71,8 @@ class SectionTreeModel(QStandardItemModel):
         super().__init__(parent)
         self._source = source
         self._filter = chat_filter or ChatFilter(self)
-        self._resolve = resolve or source.previews.resolve  # decrypts a pending preview
+        self._resolve = resolve or source.previews.resolve  # decrypts a pending preview now
+        self._lookup = resolve or source.previews.lookup  # ... or soon (painting)
         self._nodes: list[_Node] = []  # in row order
         self._by_key: dict[str, _Node] = {}  # header items hold their section key
         self._by_address: dict[int, _Node] = {}
@@ -85,6 +86,7 @@ class SectionTreeModel(QStandardItemModel):
         for sig in (source.rowsInserted, source.rowsRemoved, source.rowsMoved,
                     source.dataChanged, source.layoutChanged, source.modelReset):
             sig.connect(self._rebuild)
+        source.previews.ready.connect(self._previews_ready)
         self._filter.changed.connect(self._rebuild)
         self._rebuild()
 
@@ -109,7 +111,15 @@ class SectionTreeModel(QStandardItemModel):
         view = None if chat_id is None else self._source.built_view(chat_id)
         if view is None:
             return None
-        return view_data(self._resolve(view) if role in PREVIEW_ROLES else view, role)
+        return view_data(self._lookup(view) if role in PREVIEW_ROLES else view, role)
+
+    def _previews_ready(self, chat_ids: list[str]) -> None:
+        """Repaint the rows whose previews came in (nothing moves: order ignores them)."""
+        roles = sorted(PREVIEW_ROLES)
+        for chat_id in chat_ids:
+            index = self.index_of(chat_id)
+            if index.isValid():
+                self.dataChanged.emit(index, index, roles)
 
     def _section_data(self, node: _Node, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
