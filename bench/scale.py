@@ -331,6 +331,8 @@ def plot(summary: dict[str, Any], path: Path, title: str, subtitle: str = "") ->
             ys = [v for v in c["values"] if v is not None]
             colour = _COLOURS.get(c["baseline_of"] or c["key"], None)
             k = "n/a" if c["exponent"] is None else f"{c['exponent']:.2f}"
+            if len(sizes) > 2 and any(x is not None for x in c["steps"]):
+                k += " (steps " + ", ".join(_num(x) for x in c["steps"]) + ")"
             missing = [f"{n:,}" + (": over the body cap" if e and "ResponseTooLarge" in e
                                    else ": failed" if e else "")
                        for n, v, e in zip(sizes, c["values"], c.get("errors") or
@@ -401,12 +403,19 @@ def write(points: list[dict[str, Any]], *, json_path: Path, png_path: Path,
               "points": [{"n": p["n"], "seconds": p.get("seconds"), **p["notes"]}
                          for p in points]}
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    cap = "body cap lifted (--lift-cap)" if extra.get("lift_cap") else "the client's 256 MB cap"
-    subtitle = (f"{machine.get('nproc')} cores, {machine.get('cpu')}, Python "
-                f"{machine.get('python')}; median of {extra.get('runs')} run(s); {cap}")
-    plot(summary, png_path, "How the cost grows with the number of chats "
-         "(log-log; k: fitted exponent, cost ~ n^k)", subtitle)
+    draw(report, png_path)
     return report
+
+
+def draw(report: dict[str, Any], png_path: Path) -> None:
+    """The PNG of a report (as ``write`` makes it, or read back from its JSON)."""
+    machine = report.get("machine", {})
+    cap = "body cap lifted (--lift-cap)" if report.get("lift_cap") else "the client's 256 MB cap"
+    subtitle = (f"{machine.get('nproc')} cores, {machine.get('cpu')}, Python "
+                f"{machine.get('python')}; median of {report.get('runs')} run(s); {cap}")
+    plot(report, png_path, "How the cost grows with the number of chats "
+         "(log-log; k: fitted exponent, cost ~ n^k; steps: between neighbouring sizes)",
+         subtitle)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -420,7 +429,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="let the benchmark's client read bodies over 256 MB")
     parser.add_argument("--json", type=Path, default=Path("bench-scale.json"))
     parser.add_argument("--png", type=Path, default=Path("docs/scaling.png"))
+    parser.add_argument("--replot", type=Path, metavar="JSON",
+                        help="draw the PNG and print the table of a saved report; no measuring")
     args = parser.parse_args(argv)
+    if args.replot:
+        saved = json.loads(args.replot.read_text())
+        draw(saved, args.png)
+        print(table(saved))
+        print(f"\nwritten {args.png}")
+        return 0
     from .__main__ import machine
 
     sizes = QUICK if args.quick else args.sizes

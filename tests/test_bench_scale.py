@@ -121,3 +121,15 @@ def test_sizes_flag() -> None:
     assert scale._sizes("50000,1000,10_000") == (1000, 10_000, 50_000)
     with pytest.raises(Exception, match="sizes"):
         scale._sizes("3")
+
+
+def test_replot_draws_a_saved_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    points = scale.run(SIZES, 1, tmp_path / "scratch", None, measure=_fake_measure)
+    out = tmp_path / "bench-scale.json"
+    scale.write(points, json_path=out, png_path=tmp_path / "first.png",
+                machine={"nproc": 2}, extra={"runs": 1, "lift_cap": False})
+    again = tmp_path / "again.png"
+    assert scale.main(["--replot", str(out), "--png", str(again)]) == 0
+    assert again.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "exponent" in capsys.readouterr().out
