@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+BSTAMP := $(VENV)/.installed-bench
 
-.PHONY: run test quick lint bench emulator screenshot clean check-system
+.PHONY: run test quick lint bench bench-scale emulator screenshot clean check-system
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -22,6 +23,10 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 $(TSTAMP): $(VENV)/bin/python pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@ $(STAMP)
+
+$(BSTAMP): $(VENV)/bin/python pyproject.toml
+	$(PY) -m pip install -q -e '.[test,bench]'
+	@touch $@ $(TSTAMP) $(STAMP)
 
 check-system:
 	@sh scripts/check-system.sh
@@ -41,6 +46,10 @@ lint: $(TSTAMP)
 
 bench: $(TSTAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+# How the cost grows: 1,000 / 10,000 / 50,000 chats (SCALE="--quick", "--sizes ...", "--lift-cap")
+bench-scale: $(BSTAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench.scale $(SCALE)
 
 emulator: $(STAMP)
 	$(VENV)/bin/komandor-emulator --seed demo --simulate

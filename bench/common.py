@@ -103,3 +103,18 @@ class SpawnedEmulator:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+
+
+def lift_body_cap(limit: int) -> None:
+    """Let this process's client read response bodies up to ``limit`` bytes.
+
+    A benchmark knob, not the product's: the client refuses bodies over
+    ``protocol.MAX_BODY_BYTES`` (256 MB), both when reading them
+    (``ApiClient.max_body_bytes``) and when decoding them (``parse_envelope``).
+    ``bench.scale --lift-cap`` raises both to measure sizes past the cap.
+    """
+    from komandor_desktop.api import client
+    from komandor_desktop.protocol import envelope
+
+    envelope.MAX_BODY_BYTES = limit
+    client.ApiClient.max_body_bytes = limit

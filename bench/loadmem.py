@@ -210,18 +210,40 @@ def child(home: Path, url: str, trace: bool) -> dict[str, Any]:
     return out
 
 
+def measure(world: Any, *, trace: bool = False, body_cap: int | None = None) -> dict[str, Any]:
+    """One instrumented first sync of ``world`` (a fresh ``bench.world.World``) in a child.
+
+    The emulator runs in its own process; ``body_cap`` raises the client's
+    response-size cap in the child (``bench.common.lift_body_cap``).
+    Raises RuntimeError when the child fails.
+    """
+    from .common import SpawnedEmulator
+
+    with SpawnedEmulator(world.db_url()) as server:
+        cmd = [sys.executable, "-m", "bench.loadmem", "--child", str(world.home), server.url]
+        cmd += ["--trace"] if trace else []
+        cmd += ["--body-cap", str(body_cap)] if body_cap else []
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"the instrumented sync failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadmem", description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--template", type=Path, help="reuse (or build once) the world here")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--body-cap", type=int, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     from . import load  # not at the top: the pool's workers import this module again
     from . import world as worlds
-    from .common import SpawnedEmulator
 
     if opts.child:
+        if opts.body_cap:
+            from .common import lift_body_cap
+            lift_body_cap(opts.body_cap)
         print(json.dumps(child(Path(opts.child[0]), opts.child[1], opts.trace)), flush=True)
         return 0
     root = opts.template or Path("/tmp/komandor-loadmem")
@@ -231,15 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         print("building the load world ...", flush=True)
         template = worlds.build(root / "template", chats=load.CHATS, members=load.MEMBERS)
     for _ in range(opts.runs):
-        world = template.fresh(root / "run")
-        with SpawnedEmulator(world.db_url()) as server:
-            cmd = [sys.executable, "-m", "bench.loadmem", "--child", str(world.home), server.url]
-            done = subprocess.run(cmd + (["--trace"] if opts.trace else []),
-                                  capture_output=True, text=True, timeout=1800, cwd=ROOT)
-        if done.returncode != 0:
-            print(done.stderr[-3000:], file=sys.stderr)
+        try:
+            result = measure(template.fresh(root / "run"), trace=opts.trace)
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
             return 1
-        result = json.loads(done.stdout.strip().splitlines()[-1])
         print(json.dumps({k: v for k, v in result.items() if k != "top"}, indent=1))
         for row in result.get("top", []):
             print(f"{row['mb']:8.1f} MB {row['blocks']:8d}  {row['line']:<32} {row['project']}")

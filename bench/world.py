@@ -69,6 +69,11 @@ class World:
         return f"sqlite:///{self.db}"
 
 
+def contacts_for(chats: int) -> int:
+    """Contacts of a world of ``chats`` chats in the bench world's proportion (1,000 : 2,500)."""
+    return max(MEMBERS_PER_CHAT, round(chats * CONTACTS / CHATS))
+
+
 def build(root: Path, *, contacts: int = CONTACTS, chats: int = CHATS,
           members: int = MEMBERS_PER_CHAT, seed: int = 5) -> World:
     """Make the template world in ``root`` (emptied first)."""
