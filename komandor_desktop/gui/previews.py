@@ -33,7 +33,7 @@ from ..views import ChatView
 log = logging.getLogger(__name__)
 
 Previews = Callable[[str], str | None]  # chat id -> decrypted last message
-BATCH = 8  # chats per trip to the thread: small, so the window gets the GIL in between
+BATCH = 16  # chats per trip to the thread: small, so the window gets the GIL in between
 CLOSE_WAIT_S = 5.0
 
 Results = list[tuple[ChatView, str | None]]
