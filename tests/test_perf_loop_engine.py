@@ -72,9 +72,9 @@ def test_a_big_listing_starts_the_pool_before_it_is_validated(
     timeline: list[str] = []
     real_parse, real_warm = requests_module.parse_get_chats, CryptoWorkers.warm
 
-    def parse(data: Any) -> Any:
+    def parse(data: Any, memo: Any = None) -> Any:
         timeline.append("validating")
-        return real_parse(data)
+        return real_parse(data, memo)
 
     def warm(self: CryptoWorkers) -> None:
         timeline.append("warm")
