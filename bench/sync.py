@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from komandor_desktop.emulator.app import create_app
+from komandor_desktop.emulator.asgi import create_asgi_app
 from komandor_desktop.emulator.config import EmulatorConfig
 
 from . import baseline
@@ -25,7 +25,7 @@ async def _sync(world: World, *, url: str | None) -> tuple[float, float]:
     """(wall, cpu) seconds of one whole first sync, refetch and store refresh included."""
     app = None
     if url is None:
-        app = create_app(EmulatorConfig(db_url=world.db_url()))
+        app = create_asgi_app(EmulatorConfig(db_url=world.db_url()))
         client = Client(world.home, transport=httpx.ASGITransport(app=app))
     else:
         client = Client(world.home, url=url)

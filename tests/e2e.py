@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from komandor_desktop.api import RetryPolicy
-from komandor_desktop.emulator.app import create_app
+from komandor_desktop.emulator.asgi import create_asgi_app
 from komandor_desktop.emulator.config import EmulatorConfig
 from komandor_desktop.identity import login
 from komandor_desktop.session import Session
@@ -35,7 +35,7 @@ LOCAL = "http://127.0.0.1:9"  # base URL when the transport is in process
 def emulator(tmp_path: Path, **kw: Any) -> Any:
     """A fresh emulator app over its own SQLite file."""
     db = tmp_path / f"emulator-{len(list(tmp_path.glob('emulator-*')))}.sqlite3"
-    return create_app(EmulatorConfig(db_url=f"sqlite:///{db}", **kw))
+    return create_asgi_app(EmulatorConfig(db_url=f"sqlite:///{db}", **kw))
 
 
 class Wire:
