@@ -5,6 +5,10 @@ HTTP client, engine), says ``Ready``, then runs a pass for each ``SyncNow``
 and answers with the contract's events on standard output (``contract.py``).
 Logs go to standard error, which the window passes on to its own.
 
+The process is the sync's, so its ``main`` decides how the process runs: once
+the session is open it tunes the interpreter for a sync beside its event loop
+(``runtime.tune_process``).
+
 It ends on ``Stop``, on SIGTERM/SIGINT, and when its standard input closes:
 the window that started it is gone (even killed with SIGKILL), and a worker
 must never outlive its window. On Linux the kernel also sends it SIGTERM when
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import KomandorError
+from ..runtime import tune_process
 from .contract import (
     COMMANDS,
     MAX_LINE,
@@ -90,6 +95,7 @@ class Worker:
         except KomandorError as exc:
             self.emit(Failed(str(exc)))
             return EXIT_NO_PROFILE
+        tune_process()  # the long-lived objects exist now: imports done, session open
         runner = PassRunner(session.engine, self.emit)
         self.emit(Ready(os.getpid()))
         passes = asyncio.ensure_future(self._passes(runner))
