@@ -181,6 +181,16 @@ def test_the_worker_tunes_its_own_process_once_the_session_is_open(home: Path) -
 
 
 @pytest.mark.slow
+def test_a_bad_crash_hook_stops_the_worker_before_it_reads_anything(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "komandor_desktop.worker"],
+                          input=b"", capture_output=True, timeout=120,
+                          env={**os.environ, "KOMANDOR_CRASH_AT": "nowhere:1"})
+    assert done.returncode != 0
+    assert b"KOMANDOR_CRASH_AT" in done.stderr
+    assert done.stdout == b""
+
+
+@pytest.mark.slow
 def test_a_malformed_first_line_exits_2(tmp_path: Path) -> None:
     done = worker_process(b'{"v": 1, "kind": "sync_now"}\n')
     assert done.returncode == 2

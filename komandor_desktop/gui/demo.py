@@ -10,10 +10,12 @@ same views and inspector data as a fixture; their own view factory is
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain import ChatStatus, ChatType, MessageStatus, ProfileType, Reason
@@ -154,10 +156,42 @@ def demo_inspector(chat_id: str) -> dict[str, Any]:
     return data
 
 
+def run_demo(argv: Sequence[str]) -> int:
+    """The window over the demo views (no server, no sync); ``--shot PATH`` renders it.
+
+    Nothing runs on an event loop of ours here, so Qt's own exec and quit are
+    enough. The language is ``--lang``'s, else ``$KOMANDOR_LANG``'s (``ClientConfig``).
+    """
+    from ..config import ClientConfig
+    from .application import create_application
+    from .i18n import LanguageSwitch
+    from .mainwindow import MainWindow
+
+    parser = argparse.ArgumentParser(prog="python -m komandor_desktop.gui.demo",
+                                     description="The window over static demo views.")
+    parser.add_argument("--lang", choices=("ru", "en"))
+    parser.add_argument("--shot", metavar="PATH", help="render the window to PATH and exit")
+    args = parser.parse_args(list(argv))
+    lang = ClientConfig.from_env(args=argparse.Namespace(lang=args.lang)).lang
+    app = create_application([sys.argv[0]])
+    languages = LanguageSwitch(app)
+    languages.set_language(lang)
+    window = MainWindow(languages=languages, user_name="Иван Петров",
+                        inspector_data=demo_inspector)
+    window.resize(1100, 760)
+    window.set_views(demo_views(lang=lang))
+    window.show()
+    window.pane.select_chat("c1")
+    window.pane.tree.scrollToTop()
+    if args.shot is None:
+        return int(app.exec())
+    window.status.show_progress(3, 7)
+    app.processEvents()
+    return 0 if window.grab().save(args.shot) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the window over the demo views (or render it with --shot PATH)."""
-    from .app import run_demo
-
     return run_demo(sys.argv[1:] if argv is None else argv)
 
 

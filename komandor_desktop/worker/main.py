@@ -5,9 +5,11 @@ HTTP client, engine), says ``Ready``, then runs a pass for each ``SyncNow``
 and answers with the contract's events on standard output (``contract.py``).
 Logs go to standard error, which the window passes on to its own.
 
-The process is the sync's, so its ``main`` decides how the process runs: once
-the session is open it tunes the interpreter for a sync beside its event loop
-(``runtime.tune_process``).
+The process is the sync's, so its ``main`` decides how the process runs: it
+reads the configuration once (``config.ClientConfig``: the crash hook of the
+tests comes from ``$KOMANDOR_CRASH_AT`` in the environment the window gave
+it), arms the crash points, and once the session is open tunes the interpreter
+for a sync beside its event loop (``runtime.tune_process``).
 
 It ends on ``Stop``, on SIGTERM/SIGINT, and when its standard input closes:
 the window that started it is gone (even killed with SIGKILL), and a worker
@@ -32,8 +34,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from ..config import ClientConfig
 from ..errors import KomandorError
 from ..runtime import tune_process
+from ..sync import crashpoints
 from .contract import (
     COMMANDS,
     MAX_LINE,
@@ -149,5 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     levels = {0: logging.WARNING, 1: logging.INFO}
     logging.basicConfig(level=levels.get(args.verbose, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    crashpoints.arm(ClientConfig.from_env().crash_at)
     _die_with_parent()
     return asyncio.run(_serve(Worker(sys.stdout.buffer)))
