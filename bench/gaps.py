@@ -32,8 +32,10 @@ when (ms after the sync started), the main thread's CPU ms, the phase, the GIL
 holders (ms, with that thread's stack) or, without the sampler, the busiest
 stacks of every thread. ``--json FILE`` keeps the record; ``--runs N``;
 ``--world DIR`` reuses a built template (built there when missing);
-``--switch-ms``/``--freeze``/``--warm`` are experiments (``sys.setswitchinterval``,
-``gc.freeze()`` once the window is up, the crypto pool started before the sync).
+The child is tuned as the sync worker tunes its own process
+(``runtime.tune_process``) once the window is up; ``--switch-ms``/``--freeze``/
+``--warm`` are experiments on top of that (another ``sys.setswitchinterval``, a
+second ``gc.freeze()``, the crypto pool started before the sync).
 """
 
 from __future__ import annotations
@@ -71,8 +73,6 @@ def _child(args: dict[str, Any]) -> dict[str, Any]:
     QApplication.instance() or QApplication([sys.argv[0]])
     import qasync
 
-    if args.get("switch_ms"):
-        sys.setswitchinterval(args["switch_ms"] / 1000)
     collections: list[Span] = []
     started = [0.0]
 
@@ -128,8 +128,13 @@ def _open_window(args: dict[str, Any]) -> tuple[Any, Any, Any, list[tuple[float,
 
 
 async def _scenario(args: dict[str, Any]) -> dict[str, Any]:
+    from komandor_desktop.runtime import tune_process
+
     window, bridge, client, events = _open_window(args)
     await asyncio.sleep(0.3)
+    tune_process()  # the engine runs in this process: tuned as the worker tunes its own
+    if args.get("switch_ms"):  # an experiment: another interval than the tuned one
+        sys.setswitchinterval(args["switch_ms"] / 1000)
     if args.get("freeze"):
         gc.freeze()
     if args.get("warm"):

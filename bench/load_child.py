@@ -17,9 +17,12 @@ from pathlib import Path
 
 
 async def _sync(home: Path, url: str) -> object:
+    from komandor_desktop.runtime import tune_process
+
     from .client import Client
 
     client = Client(home, url=url)
+    tune_process()  # as the sync worker's main does
     try:
         return await client.engine.sync()
     finally:

@@ -155,6 +155,7 @@ def child(home: Path, url: str, trace: bool) -> dict[str, Any]:
     """One instrumented first sync (in the process ``main`` starts)."""
     from komandor_desktop.api import client as api_client
     from komandor_desktop.api import requests as rq
+    from komandor_desktop.runtime import tune_process
     from komandor_desktop.store.repository import Store
     from komandor_desktop.sync import sender, workers
 
@@ -178,6 +179,7 @@ def child(home: Path, url: str, trace: bool) -> dict[str, Any]:
     async def sync() -> Any:
         c = Client(home, url=url)
         hwm[0] = _status(os.getpid(), "VmRSS")
+        tune_process()  # as the sync worker's main does
         try:
             return await c.engine.sync()
         finally:

@@ -1,7 +1,9 @@
 """Key sync of 10,000 keys: in process (ASGITransport) and over loopback (uvicorn).
 
 Each run starts from a fresh copy of the world; the bare-crypto baseline runs
-right before each measured sync, so both see the same machine load.
+right before each measured sync, so both see the same machine load. The process
+is tuned as the sync worker tunes its own (``runtime.tune_process``), outside
+the measured time.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from komandor_desktop.emulator.app import create_app
+from komandor_desktop.emulator.asgi import create_asgi_app
 from komandor_desktop.emulator.config import EmulatorConfig
+from komandor_desktop.runtime import tune_process
 
 from . import baseline
 from .client import Client
@@ -25,10 +28,11 @@ async def _sync(world: World, *, url: str | None) -> tuple[float, float]:
     """(wall, cpu) seconds of one whole first sync, refetch and store refresh included."""
     app = None
     if url is None:
-        app = create_app(EmulatorConfig(db_url=world.db_url()))
+        app = create_asgi_app(EmulatorConfig(db_url=world.db_url()))
         client = Client(world.home, transport=httpx.ASGITransport(app=app))
     else:
         client = Client(world.home, url=url)
+    tune_process()  # as the sync worker's main does (runtime.py)
     try:
         wall, cpu = time.perf_counter(), time.process_time()
         report = await client.engine.sync()

@@ -20,7 +20,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import insert
 
-from komandor_desktop.emulator.app import create_app
+from komandor_desktop.emulator.asgi import create_asgi_app
 from komandor_desktop.emulator.ca import issue, new_id, spki_fingerprint, subject_for
 from komandor_desktop.emulator.config import EmulatorConfig
 from komandor_desktop.emulator.db import CertificateRow, ChatRow, Member, Profile
@@ -95,7 +95,7 @@ def build(root: Path, *, contacts: int = CONTACTS, chats: int = CHATS,
 
 async def _login_viewer(config: EmulatorConfig, home: Path) -> None:
     """Activate the viewer through the real confirm flow (it also gets system + Favorites)."""
-    app = create_app(config)
+    app = create_asgi_app(config)
     transport = httpx.ASGITransport(app=app)
     await login(home, LOCAL, VIEWER_PHONE, config.code, passphrase=PASSPHRASE,
                 name="Bench Viewer", transport=transport)

@@ -1,8 +1,10 @@
 """``komandor-desktop``: the window and the headless commands (CLI.md).
 
-A composition root: it wires identity, store, api and sync for the headless
-commands, and hands the window over to ``app.py``. With ``--json`` standard
-output carries exactly one JSON document; logs go to standard error.
+A composition root: it reads the configuration once (``config.ClientConfig``
+from the environment and the global options), arms the crash hook from it,
+wires identity, store, api and sync for the headless commands, and hands the
+window over to ``window.py``. With ``--json`` standard output carries exactly
+one JSON document; logs go to standard error.
 
 Exit codes: 0 done; 1 done, but some chats have errors; 2 bad input (nothing
 was sent); 3 sign-in needed or no passphrase; 4 server unreachable after
@@ -16,13 +18,13 @@ import argparse
 import asyncio
 import json
 import logging
-import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .config import ClientConfig
 from .errors import (
     ApiError,
     IdentityError,
@@ -33,10 +35,12 @@ from .errors import (
     TransportError,
     Unauthorized,
 )
-from .identity import Profile, get_passphrase, login, store_passphrase_in_keyring
-from .identity.passphrase import ENV_VAR, passphrase_from_keyring
+from .identity import Profile, get_passphrase, login
+from .identity.passphrase import new_profile_passphrase
 from .protocol import normalize_phones
-from .session import Session, default_home
+from .runtime import tune_process
+from .session import Session
+from .sync import crashpoints
 from .views import ChatView
 
 log = logging.getLogger("komandor_desktop")
@@ -84,16 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     levels = {0: logging.WARNING, 1: logging.INFO}
     logging.basicConfig(level=levels.get(args.verbose, logging.DEBUG),
                         stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    home = (args.home or default_home()).expanduser()
+    config = ClientConfig.from_env(args=args)
+    crashpoints.arm(config.crash_at)
     if args.command is None:
-        from .app import run_app  # Qt only when the window is asked for
+        from .window import run_window  # Qt only when the window is asked for
 
-        return run_app(home=home, lang=args.lang, demo=args.demo, crypto=args.crypto,
-                       screenshot=args.screenshot)
+        return run_window(config)
     handler = {"login": cmd_login, "sync": cmd_sync, "chats": cmd_chats,
                "add-contacts": cmd_add_contacts}[args.command]
     try:
-        return asyncio.run(handler(home, args))
+        return asyncio.run(handler(config, args))
     except InputError as exc:
         return _fail(EXIT_BAD_INPUT, exc)
     except (IdentityError, Unauthorized) as exc:
@@ -115,23 +119,9 @@ def _emit(args: argparse.Namespace, doc: Any, text: str) -> None:
     print(json.dumps(doc, ensure_ascii=False) if args.json else text)
 
 
-def _login_passphrase(home: Path) -> str:
-    """The passphrase for a new login: env, keyring, a fresh one kept in the
-    keyring, or a prompt (never a plaintext file)."""
-    import os
-
-    if os.environ.get(ENV_VAR) or passphrase_from_keyring(home) is not None:
-        return get_passphrase(home, interactive=False)
-    if not (home / "secrets.bin").exists():
-        fresh = secrets.token_urlsafe(32)
-        if store_passphrase_in_keyring(home, fresh):
-            return fresh
-    return get_passphrase(home, interactive=True)
-
-
-async def cmd_login(home: Path, args: argparse.Namespace) -> int:
-    passphrase = _login_passphrase(home)
-    profile = await login(home, args.server, args.phone, args.code, passphrase=passphrase,
+async def cmd_login(config: ClientConfig, args: argparse.Namespace) -> int:
+    passphrase = new_profile_passphrase(config.home, env_passphrase=config.passphrase)
+    profile = await login(config.home, args.server, args.phone, args.code, passphrase=passphrase,
                           name=args.name, key_kind=args.key)
     ident = profile.identity
     _emit(args, {"pid": ident.pid, "cid": ident.cid, "phone": ident.phone,
@@ -140,14 +130,18 @@ async def cmd_login(home: Path, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open(home: Path) -> Session:
+def _open(config: ClientConfig) -> Session:
+    home = config.home
     if not Profile.exists(home):
         raise IdentityError(f"no profile in {home}: run `komandor-desktop login` first")
-    return Session.open(home, get_passphrase(home, interactive=True))
+    return Session.open(home, get_passphrase(home, env_passphrase=config.passphrase,
+                                             interactive=True))
 
 
-async def _sync(home: Path, args: argparse.Namespace, phones: Sequence[str] = ()) -> int:
-    session = _open(home)
+async def _sync(config: ClientConfig, args: argparse.Namespace,
+                phones: Sequence[str] = ()) -> int:
+    session = _open(config)
+    tune_process()  # this process is the sync's now: see runtime.py
     try:
         report = await session.engine.sync(phones=phones)
     finally:
@@ -160,16 +154,16 @@ async def _sync(home: Path, args: argparse.Namespace, phones: Sequence[str] = ()
     return EXIT_CHAT_ERRORS if report.errors else EXIT_OK
 
 
-async def cmd_sync(home: Path, args: argparse.Namespace) -> int:
-    return await _sync(home, args)
+async def cmd_sync(config: ClientConfig, args: argparse.Namespace) -> int:
+    return await _sync(config, args)
 
 
-async def cmd_add_contacts(home: Path, args: argparse.Namespace) -> int:
+async def cmd_add_contacts(config: ClientConfig, args: argparse.Namespace) -> int:
     try:
         phones = normalize_phones(args.phones)
     except InvalidPhone as exc:
         raise InputError(f"nothing was sent: {exc}") from exc
-    return await _sync(home, args, phones)
+    return await _sync(config, args, phones)
 
 
 def view_to_json(view: ChatView) -> dict[str, Any]:
@@ -185,9 +179,10 @@ def view_to_json(view: ChatView) -> dict[str, Any]:
     }
 
 
-async def cmd_chats(home: Path, args: argparse.Namespace) -> int:
-    session = _open(home)
+async def cmd_chats(config: ClientConfig, args: argparse.Namespace) -> int:
+    session = _open(config)
     try:
+        # the listing's language is --lang's only: $KOMANDOR_LANG is the window's (README)
         views = session.views(lang=args.lang or "ru")
     finally:
         await session.aclose()

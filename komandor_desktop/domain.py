@@ -8,7 +8,7 @@ these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum, StrEnum
+from enum import IntEnum, StrEnum
 from typing import NamedTuple
 
 
@@ -43,20 +43,6 @@ class MessageStatus(IntEnum):
     SENT = 0  # left the sender
     DELIVERED = 1  # reached the recipient's device
     READ = 2  # the recipient opened it
-
-
-class SyncState(Enum):
-    """Lifecycle of the background sync worker.
-
-    Transitions: IDLE -> RUNNING -> IDLE | OFFLINE | ERROR | SIGNED_OUT;
-    OFFLINE and ERROR -> RUNNING (retry); SIGNED_OUT is left only by a login.
-    """
-
-    IDLE = "idle"  # nothing running; the last pass, if any, succeeded
-    RUNNING = "running"  # a pass is fetching, creating or registering keys
-    OFFLINE = "offline"  # the server could not be reached after retries
-    ERROR = "error"  # the last pass failed for another reason (see the message)
-    SIGNED_OUT = "signed_out"  # the token and the certificate sign-in both failed
 
 
 class Reason(StrEnum):

@@ -1,21 +1,21 @@
-"""Wiring of the headless layers for one profile home (shared by cli.py and app.py).
+"""Wiring of the headless layers for one profile home (shared by the programs' roots).
 
-A ``Session`` is the signed-in profile with its store, its HTTP client and its
-sync engine. ``cli.py`` and ``app.py`` are the composition roots; this module
-is the part of the wiring they share, kept in one place so that the window and
-the headless commands cannot drift apart.
+A ``Reader`` is what the window's process needs of a profile: its store to
+read and the keys to decrypt previews. A ``Session`` is the signed-in profile
+with its store, its HTTP client and its sync engine: the headless commands
+(``cli.py``) and the sync worker process (``worker/main.py``) sync through it.
+This module is the part of the wiring they share, kept in one place so that the
+window, the worker and the headless commands cannot drift apart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import platformdirs
 
 from .api import ApiClient, RetryPolicy
 from .domain import Chat, Identity
@@ -29,14 +29,6 @@ from .sync.planner import own_certificate
 from .views import ChatView
 
 STORE_FILE = "store.sqlite3"
-
-
-def default_home() -> Path:
-    """``$KOMANDOR_HOME``, else the platform's user data directory (CLI.md)."""
-    env = os.environ.get("KOMANDOR_HOME")
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("komandor-desktop", appauthor=False))
 
 
 def list_chats(store: Store, identity: Identity, lang: str = "ru") -> ChatListing:

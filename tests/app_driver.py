@@ -5,7 +5,7 @@
 The program is started through its own entry point (``komandor_desktop.cli.main``,
 what the ``komandor-desktop`` script calls), in a process of its own, on the
 profile home the test gives it. Before that, this driver creates the
-QApplication (the program's ``create_app`` takes an existing one) and a
+QApplication (the program's ``create_application`` takes an existing one) and a
 timer that looks at the top-level widgets every 50 ms and plays the steps:
 it types into the dialogs with real key events (``QTest``), presses their
 buttons, and reports on standard output what it saw, one line per event

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from komandor_desktop.api import RetryPolicy
-from komandor_desktop.emulator.app import create_app
+from komandor_desktop.emulator.asgi import create_asgi_app
 from komandor_desktop.emulator.config import EmulatorConfig
 from komandor_desktop.identity import login
 from komandor_desktop.session import Session
@@ -57,7 +57,7 @@ def emulator_process(tmp_path: Path) -> Iterator[str]:
 def emulator(tmp_path: Path, **kw: Any) -> Any:
     """A fresh emulator app over its own SQLite file."""
     db = tmp_path / f"emulator-{len(list(tmp_path.glob('emulator-*')))}.sqlite3"
-    return create_app(EmulatorConfig(db_url=f"sqlite:///{db}", **kw))
+    return create_asgi_app(EmulatorConfig(db_url=f"sqlite:///{db}", **kw))
 
 
 class Wire:

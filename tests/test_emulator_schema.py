@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from komandor_desktop import crypto
-from komandor_desktop.emulator.app import create_app
+from komandor_desktop.emulator.asgi import create_asgi_app
 from komandor_desktop.emulator.config import EmulatorConfig
 
 PHONE = "79990000051"
@@ -53,7 +53,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # The schema is loaded at import (schemathesis parametrizes at collection), so the
 # app and its database directory exist from then on; ``app`` cleans them up.
 _DB_DIR = tempfile.TemporaryDirectory(prefix="komandor-schema-")
-APP = create_app(EmulatorConfig(db_url=f"sqlite:///{Path(_DB_DIR.name) / 'emulator.sqlite3'}"))
+APP = create_asgi_app(EmulatorConfig(db_url=f"sqlite:///{Path(_DB_DIR.name) / 'emulator.sqlite3'}"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

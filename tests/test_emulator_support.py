@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from komandor_desktop import crypto
 from komandor_desktop.domain import Certificate
-from komandor_desktop.emulator import EmulatorConfig, create_app
+from komandor_desktop.emulator import EmulatorConfig, create_asgi_app
 from komandor_desktop.emulator import db as tables
 from komandor_desktop.protocol import b64decode, b64encode, decode_certificate
 
@@ -78,7 +78,7 @@ class Harness:
 
     def __init__(self, tmp_path: Path, **settings: Any) -> None:
         self.config = EmulatorConfig(db_url=f"sqlite:///{tmp_path / 'emulator.db'}", **settings)
-        self.app = create_app(self.config)
+        self.app = create_asgi_app(self.config)
         self.emulator = self.app.state.emulator
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),

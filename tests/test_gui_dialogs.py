@@ -362,16 +362,6 @@ def test_inspector_tolerates_sparse_data(qtbot) -> None:  # type: ignore[no-unty
     assert dialog.certs.topLevelItemCount() == 0
 
 
-def test_language_resolution_order() -> None:
-    assert i18n.resolve_language(None, {}) == "ru"
-    assert i18n.resolve_language(None, {"KOMANDOR_LANG": "en"}) == "en"
-    assert i18n.resolve_language("ru", {"KOMANDOR_LANG": "en"}) == "ru"
-    assert i18n.resolve_language("en_US", {}) == "en"
-    assert i18n.lang_from_argv(["x", "--lang", "en"]) == "en"
-    assert i18n.lang_from_argv(["x", "--lang=ru"]) == "ru"
-    assert i18n.lang_from_argv(["x"]) is None
-
-
 def test_switch_installs_and_removes_translator(qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
     switch = i18n.LanguageSwitch()
     with qtbot.waitSignal(switch.languageChanged) as changed:

@@ -7,10 +7,11 @@ import dataclasses
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
+from viewfactory import make_view
 
 from komandor_desktop.domain import Reason
 from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel, ChatRole
-from komandor_desktop.gui.demo import demo_views, make_view
+from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
 
 NOW = 1_750_000_000_000

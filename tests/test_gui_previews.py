@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+from viewfactory import make_view
+
 from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel, ChatRole
-from komandor_desktop.gui.demo import make_view
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
 
 

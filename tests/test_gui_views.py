@@ -6,9 +6,9 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from viewfactory import make_view
 
 from komandor_desktop.domain import CertReason, Chat, ChatStatus, ChatType, ProfileType, Reason
-from komandor_desktop.gui.demo import make_view
 from komandor_desktop.texts import (
     CERT_REASONS,
     REASONS,

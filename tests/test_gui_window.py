@@ -188,7 +188,7 @@ def test_ctrl_q_closes_the_window_on_every_platform(window, qtbot) -> None:  # t
 
 
 def test_profile_settings_are_kept_apart_per_profile(qapp, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from komandor_desktop.gui.app import profile_settings
+    from komandor_desktop.gui.application import profile_settings
 
     demo, real = profile_settings("demo"), profile_settings(str(tmp_path / "home"))
     assert demo.fileName() != real.fileName()

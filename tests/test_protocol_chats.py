@@ -22,6 +22,7 @@ from komandor_desktop.domain import ChatStatus, ChatType, ProfileType
 from komandor_desktop.errors import ProtocolError
 from komandor_desktop.protocol import (
     MAX_PHOTO_BYTES,
+    ParseMemo,
     b64encode,
     chat_to_wire,
     decode_certificate,
@@ -306,25 +307,48 @@ def test_an_unchanged_chat_is_reused_and_a_changed_type_is_validated_again() -> 
     ``"profileVerified": 1`` (refused: booleans are strict) for the valid
     ``true`` of the previous response.
     """
+    memo = ParseMemo()
     first = json.loads(json.dumps(personal()))
     first["profileVerified"] = True
-    chat = parse_chats([first]).chats[0]
-    again = parse_chats([json.loads(json.dumps(first))])
+    chat = parse_chats([first], memo).chats[0]
+    again = parse_chats([json.loads(json.dumps(first))], memo)
     assert again.chats[0] is chat  # unchanged: not validated again
     assert again.raw[chat.id] == json.dumps(first, ensure_ascii=False, sort_keys=True)
     retyped = dict(first, profileVerified=1)
     assert retyped == first  # equal to Python, yet a different JSON value
-    message = one_error(retyped)
-    assert "profileVerified" in message
+    retyped_snap = parse_chats([retyped], memo)
+    assert retyped_snap.chats == ()
+    assert "profileVerified" in retyped_snap.errors[0].message
 
 
 def test_the_parse_memo_keeps_digests_not_copies_of_the_listing() -> None:
     """Between refreshes the memo holds a fixed-size key per chat, not its pickle:
     a listing's pickles weigh as much as its body (28 MB for the load sync)."""
-    from komandor_desktop.protocol import chats as chats_module
-
+    memo = ParseMemo()
     big = personal("chat-big", profileName="x" * 100_000)
-    parse_chats([big, personal("chat-small")])
-    keys = list(chats_module._parsed.last)
+    parse_chats([big, personal("chat-small")], memo)
+    keys = memo.keys()
     assert len(keys) == 2
     assert {len(key) for key in keys} == {32}
+
+
+def test_the_parse_memo_is_bounded_and_keeps_only_the_last_response() -> None:
+    memo = ParseMemo(max_chats=2)
+    data = json.loads(json.dumps([personal(f"chat-{i}") for i in range(3)]))  # as JSON-born
+    first = parse_chats(data, memo)
+    assert len(memo) == 2  # the third chat of the response is not remembered
+    again = parse_chats(json.loads(json.dumps(data)), memo)
+    assert again.chats[:2] == first.chats[:2]
+    assert again.chats[0] is first.chats[0]
+    assert again.chats[1] is first.chats[1]
+    assert again.chats[2] is not first.chats[2]  # validated again
+    assert again.chats[2] == first.chats[2]
+    parse_chats([personal("chat-other")], memo)
+    assert len(memo) == 1  # the earlier response is forgotten
+    fresh = parse_chats(json.loads(json.dumps(data)), memo)
+    assert fresh.chats[0] is not first.chats[0]
+
+
+def test_without_a_memo_nothing_is_reused() -> None:
+    obj = personal()
+    assert parse_chats([obj]).chats[0] is not parse_chats([obj]).chats[0]

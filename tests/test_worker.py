@@ -168,6 +168,29 @@ def test_a_worker_that_cannot_open_the_profile_says_so_and_exits_3(home: Path) -
 
 
 @pytest.mark.slow
+def test_the_worker_tunes_its_own_process_once_the_session_is_open(home: Path) -> None:
+    # the engine no longer does it for every program that syncs (runtime.py)
+    done = subprocess.run([sys.executable, "-m", "komandor_desktop.worker", "-vv"],
+                          input=c.encode(c.Open(str(home), PASSPHRASE)) + c.encode(c.Stop()),
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [m.kind for m in events(done.stdout)] == ["ready", "stopped"]
+    tuned = [line for line in done.stderr.decode().splitlines() if "process tuned" in line]
+    assert len(tuned) == 1, done.stderr
+    assert "switch interval 1.0 ms" in tuned[0]
+
+
+@pytest.mark.slow
+def test_a_bad_crash_hook_stops_the_worker_before_it_reads_anything(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "komandor_desktop.worker"],
+                          input=b"", capture_output=True, timeout=120,
+                          env={**os.environ, "KOMANDOR_CRASH_AT": "nowhere:1"})
+    assert done.returncode != 0
+    assert b"KOMANDOR_CRASH_AT" in done.stderr
+    assert done.stdout == b""
+
+
+@pytest.mark.slow
 def test_a_malformed_first_line_exits_2(tmp_path: Path) -> None:
     done = worker_process(b'{"v": 1, "kind": "sync_now"}\n')
     assert done.returncode == 2

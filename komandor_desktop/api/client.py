@@ -18,7 +18,7 @@ import httpx
 
 from .. import errors
 from ..domain import ChatsSnapshot, KeyExport
-from ..protocol import MAX_BODY_BYTES, parse_envelope
+from ..protocol import MAX_BODY_BYTES, ParseMemo, parse_envelope
 from ..protocol.envelope import Chunks
 from ..protocol.models import ConfirmData
 from . import requests as rq
@@ -46,6 +46,10 @@ class ApiClient:
         timeout: per-request httpx timeout, seconds.
         on_retry: told ``(message, delay)`` before each wait, so a UI can say
             what went wrong while it retries.
+
+    Attributes:
+        chats_memo: this client's memo of its last chat listing
+            (``protocol.ParseMemo``): an unchanged chat is not validated again.
     """
 
     #: Bodies longer than this are refused; an attribute so tests can lower it.
@@ -73,6 +77,7 @@ class ApiClient:
         self._retry = retry if retry is not None else RetryPolicy()
         self._on_retry = on_retry
         self._reauth_lock = asyncio.Lock()
+        self.chats_memo = ParseMemo()
 
     @property
     def token(self) -> str | None:
@@ -106,7 +111,7 @@ class ApiClient:
         if on_listing is not None and isinstance(data, list):
             on_listing(len(data))
         # validating thousands of chats takes long enough to freeze a window: not on the loop
-        return await asyncio.to_thread(rq.parse_get_chats, data)
+        return await asyncio.to_thread(rq.parse_get_chats, data, self.chats_memo)
 
     async def register_keys(self, entries: Sequence[KeyExport]) -> int:
         """Registers exports; returns how many keys were new (``registered``)."""

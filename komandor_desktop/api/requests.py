@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain import ChatsSnapshot, KeyExport
 from ..errors import ProtocolError
-from ..protocol import b64encode, encode_keys_body, parse_chats, parse_model
+from ..protocol import ParseMemo, b64encode, encode_keys_body, parse_chats, parse_model
 from ..protocol.models import (
     ChallengeResponse,
     CodeResponse,
@@ -113,8 +113,8 @@ def build_sign_in(cid: str, nonce: bytes, signature: bytes) -> ApiRequest:
     return ApiRequest("POST", TOKEN_PATH, json=body, authenticated=False, label="signing in")
 
 
-def parse_get_chats(data: Any) -> ChatsSnapshot:
-    return parse_chats(data)
+def parse_get_chats(data: Any, memo: ParseMemo | None = None) -> ChatsSnapshot:
+    return parse_chats(data, memo)
 
 
 def parse_register_keys(data: Any) -> int:

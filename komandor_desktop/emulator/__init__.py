@@ -6,7 +6,7 @@ simulated contacts. It imports only ``protocol``, ``crypto``, ``domain`` and
 ``errors`` of the client, never the client's api, sync, store or gui.
 """
 
-from .app import create_app
+from .asgi import create_asgi_app
 from .config import EmulatorConfig
 from .seed import DEMO_CODE, DEMO_PHONE, UNREGISTERED_PHONE
 from .server import EmulatorServer
@@ -17,5 +17,5 @@ __all__ = [
     "UNREGISTERED_PHONE",
     "EmulatorConfig",
     "EmulatorServer",
-    "create_app",
+    "create_asgi_app",
 ]

@@ -10,7 +10,6 @@ database is bootstrapped here first, so the workers find it ready.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
 import sys
@@ -24,8 +23,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from .app import create_app
-from .config import CRYPTO_PROFILES, ENV_VAR, SEEDS, EmulatorConfig
+from .asgi import create_asgi_app
+from .config import CRYPTO_PROFILES, SEEDS, EmulatorConfig
 from .server import EmulatorServer, bind_socket, url_for
 from .service import Emulator
 
@@ -53,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def app_from_env() -> FastAPI:
     """The app factory of ``--workers`` processes (config from the environment)."""
-    return create_app(EmulatorConfig.from_env())
+    return create_asgi_app(EmulatorConfig.from_env())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +106,7 @@ def _serve_workers(config: EmulatorConfig, host: str, port: int, workers: int) -
     emulator = Emulator(config)
     emulator.ensure_ready()
     emulator.close()
-    os.environ[ENV_VAR] = config.to_env()
+    config.put_in_env()
     sock = bind_socket(host, port)
     url = url_for(host, sock.getsockname()[1])
     threading.Thread(target=_announce_when_answering, args=(url,), daemon=True).start()

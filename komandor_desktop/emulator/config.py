@@ -2,7 +2,8 @@
 
 It can travel through the environment (``KOMANDOR_EMULATOR_CONFIG``, JSON) so
 that ``uvicorn --workers N`` processes, which import an app factory, build the
-same app as the parent that parsed the command line.
+same app as the parent that parsed the command line. This is the emulator's one
+module that touches the environment (``tests/test_architecture.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class EmulatorConfig:
     def to_env(self) -> str:
         """The JSON text that ``from_env`` reads back."""
         return json.dumps(asdict(self))
+
+    def put_in_env(self) -> None:
+        """Into this process's environment, for the worker processes it starts next."""
+        os.environ[ENV_VAR] = self.to_env()
 
     @classmethod
     def from_env(cls) -> EmulatorConfig:

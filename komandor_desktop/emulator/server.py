@@ -14,7 +14,7 @@ from types import TracebackType
 
 import uvicorn
 
-from .app import create_app
+from .asgi import create_asgi_app
 from .config import EmulatorConfig
 
 START_TIMEOUT = 30.0
@@ -55,7 +55,7 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self.url: str | None = None
-        self.app = create_app(config)
+        self.app = create_asgi_app(config)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None

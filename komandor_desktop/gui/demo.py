@@ -1,16 +1,21 @@
-"""A realistic list of chat views for development, screenshots and tests.
+"""The window over a static list of chat views: a development tool, no server.
 
 ``python -m komandor_desktop.gui.demo [--lang en] [--shot out.png]`` opens (or
-renders) the window over these views without a server: every row state of
-UI.md appears once. Nothing here is used by the real client.
+renders) the window over ``demo_views``: every row state, badge and section of
+UI.md appears once, without an emulator, a profile or a sync (``komandor-desktop
+--demo`` is the real thing over an embedded emulator). The GUI tests use the
+same views and inspector data as a fixture; their own view factory is
+``tests/viewfactory.py``. Nothing here is used by the real client.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain import ChatStatus, ChatType, MessageStatus, ProfileType, Reason
@@ -30,8 +35,8 @@ def _section(kind: SectionKind, company: str | None, company_id: str | None, lan
     return Section(kind, key, _title(key, lang))
 
 
-def make_view(chat_id: str, name: str, *, lang: str = "ru", **fields: Any) -> ChatView:
-    """A ChatView with sensible defaults; the section follows the fields given.
+def _view(chat_id: str, name: str, *, lang: str, **fields: Any) -> ChatView:
+    """One demo row: defaults for what is not given; the section follows the fields.
 
     ``reason`` fills ``reason_text``/``tooltip`` from texts.py and switches the
     chat off, like ``build_views`` does.
@@ -73,61 +78,61 @@ def demo_views(now_ms: int | None = None, lang: str = "ru") -> list[ChatView]:
     alfa = dict(company="ИП Соколов", company_id="c-sokolov")
     m = MessageStatus
     rows: list[ChatView] = [
-        make_view("fav", _title("favorites", lang), lang=lang, favorites=True,
+        _view("fav", _title("favorites", lang), lang=lang, favorites=True,
                   last_message="Паспорт, СНИЛС — скан в облаке", last_message_time=now - 3 * _DAY,
                   last_message_status=m.READ, profile_type=None),
-        make_view("sys", _title("system", lang), lang=lang, system=True, verified=True,
+        _view("sys", _title("system", lang), lang=lang, system=True, verified=True,
                   profile_type=ProfileType.SYS, unread=2, last_message_status=m.DELIVERED,
                   last_message="Добро пожаловать в Командор!", last_message_time=now - 20 * _MIN),
-        make_view("c1", "Иванов Иван", lang=lang, **romashka, title="Главный бухгалтер",
+        _view("c1", "Иванов Иван", lang=lang, **romashka, title="Главный бухгалтер",
                   phone="79161234567", verified=True, profile_type=ProfileType.FL,
                   last_message="Счёт на оплату отправил, посмотрите", unread=3,
                   last_message_time=now - 35 * _MIN, last_message_status=m.DELIVERED),
-        make_view("c2", "Смирнова Мария", lang=lang, **romashka, title="Юрист",
+        _view("c2", "Смирнова Мария", lang=lang, **romashka, title="Юрист",
                   phone="79162223344", reason=Reason.WAITING_FOR_KEY,
                   last_message_time=now - 2 * _HOUR),
-        make_view("c3", "Кузнецов Пётр", lang=lang, **romashka, title="Директор",
+        _view("c3", "Кузнецов Пётр", lang=lang, **romashka, title="Директор",
                   phone="79035556677", profile_type=ProfileType.UL, verified=True,
                   last_message="Договор подписан, оригиналы курьером",
                   last_message_time=now - 1 * _DAY, last_message_status=m.READ),
-        make_view("c4", "Орлова Анна", lang=lang, **romashka, title="Менеджер",
+        _view("c4", "Орлова Анна", lang=lang, **romashka, title="Менеджер",
                   phone="79267778899", last_message_time=None),
-        make_view("c5", "Волков Сергей", lang=lang, **vector, title="Инженер",
+        _view("c5", "Волков Сергей", lang=lang, **vector, title="Инженер",
                   phone="79851112233", reason=Reason.CERTIFICATE_REJECTED,
                   cert_reason="срок действия истёк" if not en else "expired"),
-        make_view("c6", "Лебедева Ольга", lang=lang, **vector, title="Закупки",
+        _view("c6", "Лебедева Ольга", lang=lang, **vector, title="Закупки",
                   phone="79854445566", unread=12, last_message="Когда поставка?",
                   last_message_time=now - 4 * _DAY, last_message_status=m.SENT),
-        make_view("c7", "Соколов Дмитрий", lang=lang, **alfa, profile_type=ProfileType.IP,
+        _view("c7", "Соколов Дмитрий", lang=lang, **alfa, profile_type=ProfileType.IP,
                   phone="79997776655", verified=True, last_message="Ок, созвонимся",
                   last_message_time=now - 40 * _DAY, last_message_status=m.READ),
-        make_view("c8", "Новиков Артём", lang=lang, **alfa, profile_type=ProfileType.FL,
+        _view("c8", "Новиков Артём", lang=lang, **alfa, profile_type=ProfileType.FL,
                   phone="79990001122", reason=Reason.EXPORTING_KEY),
-        make_view("g1", "Бухгалтерия" if not en else "Accounting", lang=lang,
+        _view("g1", "Бухгалтерия" if not en else "Accounting", lang=lang,
                   chat_type=ChatType.GROUP, profile_type=None, unread=5,
                   last_message="Мария: отчёт готов", last_message_time=now - 90 * _MIN),
-        make_view("g2", "Новости компании" if not en else "Company news", lang=lang,
+        _view("g2", "Новости компании" if not en else "Company news", lang=lang,
                   chat_type=ChatType.CHANNEL, profile_type=None,
                   last_message="Офис закрыт 12 июня", last_message_time=now - 400 * _DAY),
-        make_view("g3", "Проект «Сатурн»", lang=lang, chat_type=ChatType.GROUP,
+        _view("g3", "Проект «Сатурн»", lang=lang, chat_type=ChatType.GROUP,
                   profile_type=None, reason=Reason.CREATING_KEYS),
-        make_view("p1", "Морозов Алексей", lang=lang, phone="79153334455",
+        _view("p1", "Морозов Алексей", lang=lang, phone="79153334455",
                   reason=Reason.CONTACT_NOT_REGISTERED),
-        make_view("p2", "Павлова Елена", lang=lang, phone="79166667788", verified=True,
+        _view("p2", "Павлова Елена", lang=lang, phone="79166667788", verified=True,
                   last_message="Спасибо!", last_message_time=now - 5 * _HOUR,
                   last_message_status=m.READ),
-        make_view("p3", "Фёдоров Максим", lang=lang, phone="79031239876",
+        _view("p3", "Фёдоров Максим", lang=lang, phone="79031239876",
                   reason=Reason.KEY_SIGNATURE_INVALID, last_message_time=now - 9 * _DAY),
-        make_view("p4", "Козлова Ирина", lang=lang, phone="79091112233",
+        _view("p4", "Козлова Ирина", lang=lang, phone="79091112233",
                   reason=Reason.KEY_NOT_IMPORTABLE),
-        make_view("p5", "Григорьев Олег", lang=lang, phone="79264443322",
+        _view("p5", "Григорьев Олег", lang=lang, phone="79264443322",
                   reason=Reason.REGISTRATION_REFUSED,
                   message="Сертификат отклонён: неизвестный УЦ" if not en
                   else "Certificate refused: unknown CA"),
-        make_view("p6", "Никитина Светлана", lang=lang, phone="79857654321", unread=1,
+        _view("p6", "Никитина Светлана", lang=lang, phone="79857654321", unread=1,
                   last_message="Вы сегодня в офисе?", last_message_time=now - 2 * _DAY,
                   last_message_status=m.DELIVERED),
-        make_view("p7", "+7 916 555-01-02", lang=lang, phone="79165550102",
+        _view("p7", "+7 916 555-01-02", lang=lang, phone="79165550102",
                   last_message_time=None),
     ]
     return sort_views(rows)
@@ -153,10 +158,42 @@ def demo_inspector(chat_id: str) -> dict[str, Any]:
     return data
 
 
+def run_demo(argv: Sequence[str]) -> int:
+    """The window over the demo views (no server, no sync); ``--shot PATH`` renders it.
+
+    Nothing runs on an event loop of ours here, so Qt's own exec and quit are
+    enough. The language is ``--lang``'s, else ``$KOMANDOR_LANG``'s (``ClientConfig``).
+    """
+    from ..config import ClientConfig
+    from .application import create_application
+    from .i18n import LanguageSwitch
+    from .mainwindow import MainWindow
+
+    parser = argparse.ArgumentParser(prog="python -m komandor_desktop.gui.demo",
+                                     description="The window over static demo views.")
+    parser.add_argument("--lang", choices=("ru", "en"))
+    parser.add_argument("--shot", metavar="PATH", help="render the window to PATH and exit")
+    args = parser.parse_args(list(argv))
+    lang = ClientConfig.from_env(args=argparse.Namespace(lang=args.lang)).lang
+    app = create_application([sys.argv[0]])
+    languages = LanguageSwitch(app)
+    languages.set_language(lang)
+    window = MainWindow(languages=languages, user_name="Иван Петров",
+                        inspector_data=demo_inspector)
+    window.resize(1100, 760)
+    window.set_views(demo_views(lang=lang))
+    window.show()
+    window.pane.select_chat("c1")
+    window.pane.tree.scrollToTop()
+    if args.shot is None:
+        return int(app.exec())
+    window.status.show_progress(3, 7)
+    app.processEvents()
+    return 0 if window.grab().save(args.shot) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the window over the demo views (or render it with --shot PATH)."""
-    from .app import run_demo
-
     return run_demo(sys.argv[1:] if argv is None else argv)
 
 

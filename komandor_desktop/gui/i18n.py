@@ -4,8 +4,9 @@ Widgets write their words with ``self.tr("English")``; ``resources/i18n/
 komandor_ru.ts`` holds the Russian of UI.md and ``komandor_ru.qm`` is its
 compiled form (``pyside6-lrelease``, committed; tests check it is current).
 Russian is the default; ``--lang en`` or ``KOMANDOR_LANG=en`` switch to the
-source strings. Switching at run time removes / installs the translator, and
-Qt sends every widget a ``LanguageChange`` event to retranslate itself.
+source strings (``config.ClientConfig.lang`` decides which, once). Switching at
+run time removes / installs the translator, and Qt sends every widget a
+``LanguageChange`` event to retranslate itself.
 
 Which language is active is itself a translation — the string "en" in the
 "Language" context translates to "ru" — so any code with a Qt app can ask
@@ -14,9 +15,6 @@ Which language is active is itself a translation — the string "en" in the
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
-
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator, Signal
 
 from .icons import RESOURCES
@@ -24,25 +22,6 @@ from .icons import RESOURCES
 I18N = RESOURCES / "i18n"
 QM_RU = I18N / "komandor_ru.qm"
 TS_RU = I18N / "komandor_ru.ts"
-
-
-def resolve_language(cli_lang: str | None = None, env: Mapping[str, str] | None = None) -> str:
-    """``--lang`` wins, then ``KOMANDOR_LANG``, else Russian; unknown values mean Russian."""
-    env = os.environ if env is None else env
-    for value in (cli_lang, env.get("KOMANDOR_LANG")):
-        if value:
-            return "en" if value.strip().lower().startswith("en") else "ru"
-    return "ru"
-
-
-def lang_from_argv(argv: Sequence[str]) -> str | None:
-    """The value of ``--lang X`` / ``--lang=X`` in argv, if any."""
-    for pos, arg in enumerate(argv):
-        if arg == "--lang" and pos + 1 < len(argv):
-            return argv[pos + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 def current_language() -> str:

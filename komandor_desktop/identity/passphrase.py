@@ -2,6 +2,8 @@
 
 In order: ``$KOMANDOR_PASSPHRASE``, the OS keyring, an interactive prompt.
 When none is available the caller gets ``PassphraseUnavailable`` (exit 3).
+The environment's value comes in as an argument (``env_passphrase``): it is
+read once, by ``config.ClientConfig``, like every other setting.
 There is deliberately no plaintext fallback: keyring's headless Linux answer
 is ``NoKeyringError``, and writing the passphrase to a file instead would make
 the encryption of ``secrets.bin`` pointless.
@@ -10,16 +12,17 @@ the encryption of ``secrets.bin`` pointless.
 from __future__ import annotations
 
 import getpass
-import os
+import secrets
 import sys
 from pathlib import Path
 
 import keyring
 from keyring.errors import KeyringError
 
+from ..config import PASSPHRASE_VAR
 from ..errors import PassphraseUnavailable
 
-ENV_VAR = "KOMANDOR_PASSPHRASE"
+ENV_VAR = PASSPHRASE_VAR  # named in the messages
 KEYRING_SERVICE = "komandor-desktop"
 
 _HOW_TO = (
@@ -58,9 +61,10 @@ def keyring_available() -> bool:
     return True
 
 
-def passphrase_from_env() -> str | None:
-    """``$KOMANDOR_PASSPHRASE`` when set and not empty."""
-    return os.environ.get(ENV_VAR) or None
+def known_passphrase(home: Path, env_passphrase: str | None) -> str | None:
+    """The passphrase there is without asking anyone: ``$KOMANDOR_PASSPHRASE``
+    (``env_passphrase``; empty counts as unset), else the keyring's for ``home``."""
+    return env_passphrase or passphrase_from_keyring(home)
 
 
 def store_passphrase_in_keyring(home: Path, passphrase: str) -> bool:
@@ -72,7 +76,8 @@ def store_passphrase_in_keyring(home: Path, passphrase: str) -> bool:
     return True
 
 
-def get_passphrase(home: Path, *, interactive: bool, confirm: bool | None = None) -> str:
+def get_passphrase(home: Path, *, env_passphrase: str | None, interactive: bool,
+                   confirm: bool | None = None) -> str:
     """The passphrase of ``home``'s secrets, from the first source that has one.
 
     An empty ``$KOMANDOR_PASSPHRASE`` counts as unset (an empty passphrase is
@@ -83,17 +88,34 @@ def get_passphrase(home: Path, *, interactive: bool, confirm: bool | None = None
     Raises:
         PassphraseUnavailable: no source had one (message says how to supply it).
     """
-    from_env = passphrase_from_env()
-    if from_env:
-        return from_env
-    from_keyring = passphrase_from_keyring(home)
-    if from_keyring is not None:
-        return from_keyring
+    known = known_passphrase(home, env_passphrase)
+    if known is not None:
+        return known
     if not (interactive and _stdin_is_tty()):
         raise PassphraseUnavailable(_HOW_TO)
     if confirm is None:
         confirm = not (Path(home) / "secrets.bin").exists()
     return _prompt(home, confirm=confirm)
+
+
+def new_profile_passphrase(home: Path, *, env_passphrase: str | None) -> str:
+    """The passphrase for a headless login: one known already (env, keyring), else a
+    fresh random one kept in the keyring, else a prompt; never a plaintext file.
+
+    The random one is only made for a home without ``secrets.bin`` (a home that
+    has secrets needs the passphrase they were made with).
+
+    Raises:
+        PassphraseUnavailable: none known, no usable keyring and no terminal.
+    """
+    known = known_passphrase(home, env_passphrase)
+    if known is not None:
+        return known
+    if not (Path(home) / "secrets.bin").exists():
+        fresh = secrets.token_urlsafe(32)
+        if store_passphrase_in_keyring(home, fresh):
+            return fresh
+    return get_passphrase(home, env_passphrase=None, interactive=True)
 
 
 def _stdin_is_tty() -> bool:

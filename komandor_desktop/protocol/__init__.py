@@ -5,7 +5,7 @@ pydantic models themselves are in ``protocol.models`` and stay out of the
 client's other layers (they get ``domain`` objects).
 """
 
-from .chats import chat_to_wire, parse_chats
+from .chats import ParseMemo, chat_to_wire, parse_chats
 from .codecs import (
     PHONE_RE,
     b64decode,
@@ -32,6 +32,7 @@ __all__ = [
     "MAX_KEYS_PER_REQUEST",
     "MAX_PHOTO_BYTES",
     "PHONE_RE",
+    "ParseMemo",
     "b64decode",
     "b64encode",
     "chat_to_wire",

@@ -54,21 +54,66 @@ class _ChatInvalid(Exception):
     """One chat breaks its schema or a rule; the message says which."""
 
 
-def parse_chats(data: Any) -> ChatsSnapshot:
+class ParseMemo:
+    """The valid chats of the last response with their JSON text, by fingerprint.
+
+    A chat is a pure function of its JSON object, so an object unchanged
+    since the last response gets the same immutable ``Chat`` (and text) back
+    without being encoded or validated again: a refresh of 10,000 chats of
+    which 1% changed validates 100. Handing back the *same* object lets the
+    store skip it by identity.
+
+    Only the last response is kept, and of it at most ``max_chats`` chats (a
+    server decides how long its listing is; past the bound, chats are simply
+    validated every time). One memo per source of listings: the ``ApiClient``
+    of a session owns one and passes it to ``parse_chats``; a memo shared by
+    two accounts would only miss.
+
+    Args:
+        max_chats: how many chats of a response are remembered at most.
+    """
+
+    def __init__(self, max_chats: int = 20_000) -> None:
+        if max_chats < 0:
+            raise ValueError("max_chats must not be negative")
+        self.max_chats = max_chats
+        self._last: dict[bytes, tuple[str, Chat]] = {}
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def keys(self) -> list[bytes]:
+        """The fingerprints remembered now (SHA-256 digests)."""
+        return list(self._last)
+
+    def get(self, key: bytes) -> tuple[str, Chat] | None:
+        return self._last.get(key)
+
+    def replace(self, parsed: dict[bytes, tuple[str, Chat]]) -> None:
+        """Remember ``parsed`` (the chats of the latest response) instead of the last."""
+        self._last = parsed
+
+    def clear(self) -> None:
+        self._last = {}
+
+
+def parse_chats(data: Any, memo: ParseMemo | None = None) -> ChatsSnapshot:
     """Validate the ``data`` of ``GET /api/v2/chats/`` into a ``ChatsSnapshot``.
 
-    The collector is paused meanwhile (``bulk.paused_gc``): what is made here
-    is acyclic (frozen records, tuples, strings), and thousands of chats would
-    otherwise set off collections that hold the GIL the window's loop needs.
+    With a ``memo``, the chats unchanged since the response it remembers are
+    taken from it, and it then remembers this one. The collector is paused
+    meanwhile (``bulk.paused_gc``): what is made here is acyclic (frozen
+    records, tuples, strings), and thousands of chats would otherwise set off
+    collections that hold the GIL the window's loop needs.
 
     Raises:
         ProtocolError: ``data`` is not a list, or two chats share an id.
     """
     with paused_gc():
-        return _parse_chats(data)
+        return _parse_chats(data, memo)
 
 
-def _parse_chats(data: Any) -> ChatsSnapshot:
+def _parse_chats(data: Any, memo: ParseMemo | None) -> ChatsSnapshot:
     if not isinstance(data, list):
         raise ProtocolError(f"the chat list is not a JSON array but {type(data).__name__}")
     ids = [_readable_id(obj) for obj in data]
@@ -77,10 +122,11 @@ def _parse_chats(data: Any) -> ChatsSnapshot:
     certs = _Certificates()
     chats: list[Chat] = []
     errors: list[ChatError] = []
-    previous, parsed = _parsed.last, {}
+    parsed: dict[bytes, tuple[str, Chat]] = {}
+    room = 0 if memo is None else memo.max_chats
     for index, (chat_id, obj) in enumerate(zip(ids, data, strict=True)):
-        key = _fingerprint(obj)
-        hit = previous.get(key) if key is not None else None
+        key = _fingerprint(obj) if memo is not None else None
+        hit = memo.get(key) if memo is not None and key is not None else None
         if hit is not None:  # the very same object as last time: valid, text known
             text, chat = hit
         else:
@@ -96,25 +142,12 @@ def _parse_chats(data: Any) -> ChatsSnapshot:
             raw[chat_id] = text
         if chat is None:
             continue
-        if key is not None:
+        if key is not None and len(parsed) < room:
             parsed[key] = (text, chat)
         chats.append(chat)
-    _parsed.last = parsed
+    if memo is not None:
+        memo.replace(parsed)
     return ChatsSnapshot(chats=tuple(chats), errors=tuple(errors), raw=raw)
-
-
-class _parsed:  # noqa: N801 - a namespace, not a type
-    """The valid chats of the last response with their JSON text, by fingerprint.
-
-    A chat is a pure function of its JSON object, so an object unchanged
-    since the last response gets the same immutable ``Chat`` (and text) back
-    without being encoded or validated again: a refresh of 10,000 chats of
-    which 1% changed validates 100. Only the last response is kept (no
-    growth), and handing back the *same* object lets the store skip it by
-    identity.
-    """
-
-    last: dict[bytes, tuple[str, Chat]] = {}
 
 
 def _fingerprint(obj: Any) -> bytes | None:

@@ -1,8 +1,10 @@
 """A test hook: die at a named point of a sync, to prove that a crash loses nothing.
 
-Off unless the environment variable ``KOMANDOR_CRASH_AT`` is set when this
-module is imported; then ``crashpoint(name)`` is one comparison and
-``during(name, aw)`` one ``await``. Never set it outside tests. Syntax::
+Off unless a program's ``main`` arms it: ``cli.main`` and the sync worker's
+``main`` call ``arm(config.crash_at)``, which ``config.ClientConfig`` reads from
+``KOMANDOR_CRASH_AT``; nothing is read at import. Unarmed, ``crashpoint(name)``
+is one comparison and ``during(name, aw)`` one ``await``. Never set it outside
+tests. Syntax::
 
     KOMANDOR_CRASH_AT=<point>:<n>[:<ms>]
 
@@ -30,7 +32,9 @@ from collections import Counter
 from collections.abc import Awaitable
 from typing import TypeVar
 
-ENV_VAR = "KOMANDOR_CRASH_AT"
+from ..config import CRASH_VAR
+
+ENV_VAR = CRASH_VAR  # named in the errors of a bad spec
 POINTS = ("keys-made", "outbox-written", "post", "posted", "refreshed")
 EXIT_CODE = 137
 T = TypeVar("T")
@@ -86,5 +90,3 @@ async def during(name: str, awaitable: Awaitable[T]) -> T:
     _die(name)
     raise AssertionError("unreachable")  # pragma: no cover
 
-
-arm(os.environ.get(ENV_VAR))

@@ -4,14 +4,16 @@ One ``sync()`` runs rounds (matrix-nio's ``sync_forever`` shape: each round
 decides from the state it just fetched) until a round has nothing to send or
 the round limit is reached. After every registration the chats are fetched
 again (section 6.1), so the store always ends on the server's word.
+
+The engine changes nothing process-wide: how the interpreter is tuned for a
+sync beside an event loop (switch interval, frozen heap) is the decision of the
+program that owns the process (``runtime.tune_process``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -29,7 +31,6 @@ from .workers import POOL_MIN_KEYS, CryptoWorkers
 
 Listener = Callable[[SyncEvent], None]
 log = logging.getLogger(__name__)
-SWITCH_INTERVAL_S = 0.001  # longest wait of a thread for the GIL while another runs Python
 SLICE_CHATS = 250  # chats per worker-thread call of the planner and the final states
 PROGRESS_EVERY_S = 0.1  # at most one unfinished PROGRESS event per this (the last one always)
 T = TypeVar("T")
@@ -52,33 +53,6 @@ async def _sliced(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) ->
     for start in range(0, len(items), SLICE_CHATS):
         out += await asyncio.to_thread(func, items[start:start + SLICE_CHATS])
     return out
-
-
-class _Runtime:
-    """Two process-wide settings that keep an event loop responsive beside a sync.
-
-    A sync runs its heavy steps in threads (parsing, the store, planning) next
-    to the loop that drives the window, and each time the loop wants the GIL
-    back from a thread that runs Python it waits out the switch interval (5 ms
-    by default; a Qt event costs several such waits): 1 ms bounds that.
-
-    A sync also allocates enough to set off full garbage collections, which
-    hold the GIL while they walk every tracked object — with the modules,
-    classes and widgets of a window about 150,000, 60-90 ms per collection on
-    a small machine before the sync's own objects count. What exists before
-    the first sync lives as long as the process, so ``gc.freeze()`` moves it
-    out of the collector's reach once (reference counting still frees it).
-    """
-
-    applied = False
-
-    @classmethod
-    def apply(cls) -> None:
-        if cls.applied:
-            return
-        cls.applied = True
-        gc.freeze()
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
 
 class SyncEngine:
@@ -139,7 +113,6 @@ class SyncEngine:
             Unauthorized: the token and the certificate sign-in both failed.
             ProtocolError: the chats response was malformed (store unchanged).
         """
-        _Runtime.apply()
         async with self._lock:
             self._emit(SyncEvent(EventKind.STARTED))
             try:

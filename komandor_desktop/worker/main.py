@@ -5,6 +5,12 @@ HTTP client, engine), says ``Ready``, then runs a pass for each ``SyncNow``
 and answers with the contract's events on standard output (``contract.py``).
 Logs go to standard error, which the window passes on to its own.
 
+The process is the sync's, so its ``main`` decides how the process runs: it
+reads the configuration once (``config.ClientConfig``: the crash hook of the
+tests comes from ``$KOMANDOR_CRASH_AT`` in the environment the window gave
+it), arms the crash points, and once the session is open tunes the interpreter
+for a sync beside its event loop (``runtime.tune_process``).
+
 It ends on ``Stop``, on SIGTERM/SIGINT, and when its standard input closes:
 the window that started it is gone (even killed with SIGKILL), and a worker
 must never outlive its window. On Linux the kernel also sends it SIGTERM when
@@ -28,7 +34,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from ..config import ClientConfig
 from ..errors import KomandorError
+from ..runtime import tune_process
+from ..sync import crashpoints
 from .contract import (
     COMMANDS,
     MAX_LINE,
@@ -90,6 +99,7 @@ class Worker:
         except KomandorError as exc:
             self.emit(Failed(str(exc)))
             return EXIT_NO_PROFILE
+        tune_process()  # the long-lived objects exist now: imports done, session open
         runner = PassRunner(session.engine, self.emit)
         self.emit(Ready(os.getpid()))
         passes = asyncio.ensure_future(self._passes(runner))
@@ -143,5 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     levels = {0: logging.WARNING, 1: logging.INFO}
     logging.basicConfig(level=levels.get(args.verbose, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    crashpoints.arm(ClientConfig.from_env().crash_at)
     _die_with_parent()
     return asyncio.run(_serve(Worker(sys.stdout.buffer)))

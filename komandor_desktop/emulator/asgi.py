@@ -1,4 +1,7 @@
-"""The emulator's HTTP API: section 6 of the Komandor API plus PROTOCOL.md §7.
+"""The emulator's ASGI app (FastAPI): section 6 of the Komandor API plus PROTOCOL.md §7.
+
+``server.py`` runs it under uvicorn in a thread, ``cli.py`` under uvicorn's
+workers; tests and benchmarks call it in process through ``httpx.ASGITransport``.
 
 Every answer is an envelope. Handlers are async only to read the raw body;
 their database work runs in the thread pool, one transaction per request.
@@ -52,8 +55,8 @@ RETRIES = 3
 TRANSIENT_RETRIES = 3
 
 
-def create_app(config: EmulatorConfig) -> FastAPI:
-    """The ASGI app of one emulator; the database is bootstrapped on first use."""
+def create_asgi_app(config: EmulatorConfig) -> FastAPI:
+    """The ASGI (FastAPI) app of one emulator; the database is bootstrapped on first use."""
     emulator = Emulator(config)
 
     @asynccontextmanager

@@ -1,7 +1,11 @@
-"""The window's composition root: a profile (or the demo) -> session -> bridge -> window.
+"""The window program's composition root: a profile (or the demo) -> reader -> worker
+process -> bridge -> window.
 
-``cli.main`` calls ``run_app`` when no sub-command is given. Everything here is
-wiring; the rules live in the core packages and the widgets in ``gui/``.
+``cli.main`` calls ``run_window`` with the run's ``ClientConfig`` when no
+sub-command is given. Everything here is wiring; the rules live in the core
+packages and the widgets in ``gui/``. This process does not sync: it reads the
+store (``session.Reader``) while the sync worker process
+(``python -m komandor_desktop.worker``) writes it.
 
 The demo (``--demo``) starts the emulator inside the application, over real
 loopback HTTP, with the ``demo`` seed and simulated contacts, logs the demo
@@ -15,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,10 +26,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .config import ClientConfig
 from .demorun import DemoRun
 from .errors import IdentityError, InputError, WrongPassphrase
 from .identity import Profile, login, send_code, store_passphrase_in_keyring
-from .identity.passphrase import keyring_available, passphrase_from_env, passphrase_from_keyring
+from .identity.passphrase import keyring_available, known_passphrase
 from .identity.profile import read_identity
 from .session import Reader
 from .texts import format_phone
@@ -35,34 +39,30 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-INTERVAL_MS = 30_000  # background sync period
-DEMO_INTERVAL_MS = 4_000  # the demo's simulated contacts act every few seconds
 DEMO_NAME = "Иван Петров"
 
 
-def run_app(*, home: Path, lang: str | None, demo: bool, crypto: str = "v1",
-            screenshot: Path | None = None) -> int:
-    """Open the window (or render it to ``screenshot``); returns the exit code.
+def run_window(config: ClientConfig) -> int:
+    """Open the window (or render it to ``config.screenshot``); returns the exit code.
 
     Every way out of the window (Quit, Ctrl+Q, closing it, SIGTERM/SIGINT/
     SIGHUP) ends in ``Runner.request_quit``: the main coroutine closes the
     bridge, the session, the demo's emulator and its folder, then returns 0.
     """
-    if screenshot is not None and not os.environ.get("DISPLAY") \
-            and not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     import qasync
 
-    from .gui.app import create_app
-    from .gui.i18n import LanguageSwitch, resolve_language
+    from .gui.application import create_application
+    from .gui.i18n import LanguageSwitch
     from .gui.lifecycle import QuitOnSignals
 
-    app = create_app([sys.argv[0]])
+    argv = [sys.argv[0]]
+    if config.qt_platform is not None:  # a screenshot without a screen: offscreen
+        argv += ["-platform", config.qt_platform]
+    app = create_application(argv)
     app.setQuitOnLastWindowClosed(False)  # quitting is Runner's: see gui/lifecycle.py
     languages = LanguageSwitch(app)
-    languages.set_language(resolve_language(lang))
-    runner = Runner(home=home, languages=languages, demo=demo, crypto=crypto,
-                    screenshot=screenshot)
+    languages.set_language(config.lang)
+    runner = Runner(config, languages=languages)
     with QuitOnSignals(runner.request_quit):
         return int(qasync.run(runner.main(app)))
 
@@ -90,15 +90,20 @@ async def _dialog_result(dialog: Any) -> bool:
 
 
 class Runner:
-    """Owns the session, the emulator of the demo, the bridge and the window."""
+    """Owns the reader, the emulator of the demo, the worker, the bridge and the window.
 
-    def __init__(self, *, home: Path, languages: Any, demo: bool, crypto: str,
-                 screenshot: Path | None) -> None:
-        self.home = home
+    Args:
+        config: this run's configuration (home, demo, passphrase, server, interval).
+        languages: the app's ``gui.i18n.LanguageSwitch``.
+    """
+
+    def __init__(self, config: ClientConfig, *, languages: Any) -> None:
+        self.config = config
+        self.home = config.home
         self.languages = languages
-        self.demo = demo
-        self.crypto = crypto
-        self.screenshot = screenshot
+        self.demo = config.demo
+        self.crypto = config.crypto
+        self.screenshot = config.screenshot
         self.session: Reader | None = None  # the window reads; the worker process syncs
         self.passphrase: str | None = None  # handed to the worker process over its pipe
         self.server: Any = None
@@ -165,7 +170,7 @@ class Runner:
         fatal: the dialog asks, says when a typed one is wrong, and lets the
         user try again.
         """
-        known = passphrase_from_env() or passphrase_from_keyring(self.home)
+        known = known_passphrase(self.home, self.config.passphrase)
         if known is not None:
             try:
                 profile = await asyncio.to_thread(Profile.load, self.home, known)
@@ -198,9 +203,8 @@ class Runner:
 
     async def _new_passphrase(self, parent: Any, phone: str) -> str | None:
         """For a new profile: ``$KOMANDOR_PASSPHRASE``, else the user chooses one."""
-        known = passphrase_from_env()
-        if known is not None:
-            return known
+        if self.config.passphrase is not None:
+            return self.config.passphrase
         from .gui.passphrase import PassphraseDialog
 
         dialog = PassphraseDialog(parent, mode="new", profile_label=format_phone(phone),
@@ -234,7 +238,7 @@ class Runner:
         async def request_code(server: str, phone: str) -> None:
             await send_code(server, phone)
 
-        dialog = LoginDialog(None, server_url=os.environ.get("KOMANDOR_SERVER", ""),
+        dialog = LoginDialog(None, server_url=self.config.server,
                              login=do_login, request_code=request_code)
         dialog.rejected.connect(lambda: _settle(done, None))
         dialog.show()
@@ -257,7 +261,7 @@ class Runner:
         return Reader(run.home, profile)
 
     def _open_window(self) -> None:
-        from .gui.app import attach_tray, profile_settings
+        from .gui.application import attach_tray, profile_settings
         from .gui.bridge import SyncBridge
         from .gui.i18n import current_language
         from .gui.mainwindow import MainWindow
@@ -270,7 +274,7 @@ class Runner:
         self.worker.start()
         self.bridge = SyncBridge(self.worker,
                                  views=lambda: session.list_views(current_language()),
-                                 interval_ms=DEMO_INTERVAL_MS if self.demo else INTERVAL_MS)
+                                 interval_ms=self.config.sync_interval_ms)
         ident = session.profile.identity
         self.window = MainWindow(
             self.bridge,

@@ -1,9 +1,8 @@
-"""Starting the window: QApplication, language, style, tray, per-profile settings.
+"""The Qt application around the window: QApplication, style, tray, per-profile settings.
 
-``create_app`` is what the composition root (``komandor_desktop/app.py``)
-calls before it runs its coroutine on the qasync loop; the way the process
-ends is in ``lifecycle.py``. ``run_demo`` shows the window over static demo
-views, without a server (a development tool).
+``create_application`` is what the window program's composition root
+(``komandor_desktop/window.py``) calls before it runs its coroutine on the
+qasync loop; the way the process ends is in ``lifecycle.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixm
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from . import icons, style
-from .i18n import LanguageSwitch, lang_from_argv, resolve_language
 from .mainwindow import MainWindow
 
 ORGANIZATION = "Komandor"
@@ -44,8 +42,12 @@ def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
     logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.INFO), "%s", message)
 
 
-def create_app(argv: Sequence[str] | None = None) -> QApplication:
-    """The QApplication with names (for QSettings), icon and the scheme's style."""
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication with names (for QSettings), icon and the scheme's style.
+
+    An existing QApplication (tests) is taken as it is; else one is made from
+    ``argv``, whose Qt options (``-platform offscreen``) Qt reads.
+    """
     qInstallMessageHandler(_qt_message)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv))
@@ -122,31 +124,3 @@ def attach_tray(window: MainWindow) -> QSystemTrayIcon | None:
     tray.activated.connect(restore)
     tray.show()
     return tray
-
-
-def run_demo(argv: Sequence[str]) -> int:
-    """The window over static demo views (no server, no sync); ``--shot PATH`` renders it.
-
-    A development tool (``python -m komandor_desktop.gui.demo``): nothing runs
-    on an event loop of ours here, so Qt's own exec and quit are enough.
-    """
-    from .demo import demo_inspector, demo_views
-
-    args = list(argv)
-    lang = resolve_language(lang_from_argv(args))
-    shot = args[args.index("--shot") + 1] if "--shot" in args else None
-    app = create_app([sys.argv[0]])
-    languages = LanguageSwitch(app)
-    languages.set_language(lang)
-    window = MainWindow(languages=languages, user_name="Иван Петров",
-                        inspector_data=demo_inspector)
-    window.resize(1100, 760)
-    window.set_views(demo_views(lang=lang))
-    window.show()
-    window.pane.select_chat("c1")
-    window.pane.tree.scrollToTop()
-    if shot is None:
-        return int(app.exec())
-    window.status.show_progress(3, 7)
-    app.processEvents()
-    return 0 if window.grab().save(shot) else 1
