@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 from gui_support import NOW_MS
+from viewfactory import make_view
 
 from komandor_desktop.domain import MessageStatus
 from komandor_desktop.gui.delegate import ChatDelegate
-from komandor_desktop.gui.demo import demo_views, make_view
+from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.views import MessageSide, last_message_side
 
 

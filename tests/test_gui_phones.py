@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gui_support import NOW_MS
+from viewfactory import make_view
 
 from komandor_desktop.domain import Reason
-from komandor_desktop.gui.demo import make_view
 from komandor_desktop.views import name_for
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from gui_support import NOW_MS
+from viewfactory import make_view
 
 from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel
-from komandor_desktop.gui.demo import demo_views, make_view
+from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from gui_support import NOW_MS
 from PySide6.QtCore import Qt
+from viewfactory import make_view
 
 from komandor_desktop.domain import Reason
 from komandor_desktop.gui.chatmodel import ChatListModel
-from komandor_desktop.gui.demo import demo_views, make_view
+from komandor_desktop.gui.demo import demo_views
 from komandor_desktop.texts import wrap_tooltip
 
 

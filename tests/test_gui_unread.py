@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from viewfactory import make_view
+
 from komandor_desktop.domain import ChatStatus, Reason
 from komandor_desktop.gui.chatmodel import ChatFilter, ChatListModel, ChatRole
-from komandor_desktop.gui.demo import make_view
 from komandor_desktop.gui.mainwindow import MainWindow
 from komandor_desktop.gui.sectionmodel import SectionTreeModel
 from komandor_desktop.sync.status import list_entries
