@@ -9,7 +9,8 @@ store (``session.Reader``) while the sync worker process
 
 The demo (``--demo``) starts the emulator inside the application, over real
 loopback HTTP, with the ``demo`` seed and simulated contacts, logs the demo
-user into a fresh home of its own (``HOME/demo``) and opens the window. Its
+user into a fresh folder of its own (``HOME/demo/run-…``, ``demorun.py``: removed
+when the run ends) and opens the window. Its
 secrets are encrypted with a random passphrase that lives only in memory for
 that run, which is enough since the demo server is new every run too. This is
 the only place the client side imports the emulator, and only in demo mode.
