@@ -6,9 +6,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from hypothesis import settings as hypothesis_settings
-
 from gui_support import NOW, NOW_MS
+from hypothesis import settings as hypothesis_settings
 
 # Hypothesis's per-example deadline (200 ms) is a timed assertion: on a shared
 # two-core machine one example of a cheap property took 482 ms once and failed
