@@ -99,19 +99,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(handler(config, args))
     except InputError as exc:
-        return _fail(EXIT_BAD_INPUT, exc)
+        return _fail(EXIT_BAD_INPUT, exc, args)
     except (IdentityError, Unauthorized) as exc:
-        return _fail(EXIT_SIGN_IN, exc)
+        return _fail(EXIT_SIGN_IN, exc, args)
     except TransportError as exc:
-        return _fail(EXIT_OFFLINE, exc)
+        return _fail(EXIT_OFFLINE, exc, args)
     except (ProtocolError, ApiError) as exc:
-        return _fail(EXIT_SERVER, exc)
+        return _fail(EXIT_SERVER, exc, args)
     except KomandorError as exc:
-        return _fail(EXIT_CHAT_ERRORS, exc)
+        return _fail(EXIT_CHAT_ERRORS, exc, args)
 
 
-def _fail(code: int, exc: Exception) -> int:
+#: The ``error.code`` of a failed ``--json`` command, by exit code; a server's
+#: own error code (``ApiError.code``) is passed on instead where there is one.
+ERROR_CODES = {EXIT_BAD_INPUT: "bad_input", EXIT_SIGN_IN: "sign_in_needed",
+               EXIT_OFFLINE: "server_unreachable", EXIT_SERVER: "server_error",
+               EXIT_CHAT_ERRORS: "failed"}
+
+
+def _fail(code: int, exc: Exception, args: argparse.Namespace) -> int:
+    """The message on standard error; with ``--json`` also the error object on
+    standard output (CLI.md), so a script reading stdout always gets JSON."""
     print(f"komandor-desktop: {exc}", file=sys.stderr)
+    if getattr(args, "json", False):
+        error_code = getattr(exc, "code", None) if isinstance(exc, ApiError) else None
+        print(json.dumps({"error": {"code": error_code or ERROR_CODES[code],
+                                    "message": str(exc)}}, ensure_ascii=False))
     return code
 
 

@@ -61,13 +61,19 @@ def test_bad_phone_is_refused_and_nothing_is_sent(server: str, tmp_path: Path) -
     done = desktop(home, "add-contacts", "12345", "--json", check=False)
     assert done.returncode == 2
     assert "12345" in done.stderr
-    assert done.stdout == ""
+    error = json.loads(done.stdout)["error"]  # --json prints JSON on failure too (CLI.md)
+    assert error["code"] == "bad_input"
+    assert "12345" in error["message"]
+    plain = desktop(home, "add-contacts", "12345", check=False)
+    assert plain.returncode == 2
+    assert plain.stdout == ""  # without --json: the message on standard error only
     assert json.loads(desktop(home, "chats", "--json").stdout) == before
 
 
 def test_headless_commands_need_a_profile_and_a_passphrase(tmp_path: Path) -> None:
     done = desktop(tmp_path / "nobody", "sync", "--json", check=False)
     assert done.returncode == 3
+    assert json.loads(done.stdout)["error"]["code"] == "sign_in_needed"
     env = {k: v for k, v in os.environ.items() if k != "KOMANDOR_PASSPHRASE"}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     home = tmp_path / "nopass"
@@ -82,8 +88,9 @@ def test_headless_commands_need_a_profile_and_a_passphrase(tmp_path: Path) -> No
 
 def test_unreachable_server_exits_4(tmp_path: Path) -> None:
     done = desktop(tmp_path / "a", "login", "--server", "http://127.0.0.1:9", "--phone", ALICE,
-                   "--code", "1111", check=False)
+                   "--code", "1111", "--json", check=False)
     assert done.returncode == 4, done.stderr
+    assert json.loads(done.stdout)["error"]["code"] == "server_unreachable"
 
 
 def test_plain_http_to_a_remote_host_is_refused(tmp_path: Path) -> None:
