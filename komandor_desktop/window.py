@@ -220,7 +220,7 @@ class Runner:
         """No profile in this home: sign in with the dialog, then open the session."""
         from PySide6.QtCore import QCoreApplication
 
-        from .gui.dialogs import LoginDialog
+        from .gui.login import LoginDialog
 
         done: asyncio.Future[Reader | None] = asyncio.get_running_loop().create_future()
         dialog: Any = None

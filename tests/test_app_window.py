@@ -183,7 +183,7 @@ def test_login_dialog_signs_in_against_the_emulator(tmp_path: Path, loop: qasync
                                                     qtbot: Any) -> None:
     from e2e import LOCAL, PASSPHRASE
 
-    from komandor_desktop.gui.dialogs import LoginDialog
+    from komandor_desktop.gui.login import LoginDialog
     from komandor_desktop.identity import Profile, login
 
     wire = Wire(emulator(tmp_path))

@@ -15,7 +15,7 @@ import pytest
 from komandor_desktop import errors
 from komandor_desktop.gui.bridge import BACKOFF_SECONDS, SyncBridge
 from komandor_desktop.gui.demo import demo_views
-from komandor_desktop.gui.dialogs import LoginDialog
+from komandor_desktop.gui.login import LoginDialog
 from komandor_desktop.sync.events import EventKind, SyncEvent, SyncReport
 from komandor_desktop.worker.contract import ChatsChanged, Failed, Retrying, SignedOut
 from komandor_desktop.worker.passes import InProcessWorker

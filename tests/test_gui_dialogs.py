@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from komandor_desktop import errors
 from komandor_desktop.gui import i18n
-from komandor_desktop.gui.dialogs import AddContactsDialog, LoginDialog
+from komandor_desktop.gui.dialogs import AddContactsDialog
 from komandor_desktop.gui.inspector import InspectorDialog, as_json
+from komandor_desktop.gui.login import LoginDialog
 
 
 @pytest.fixture

@@ -73,7 +73,8 @@ class SyncBridge(QObject):
     Args:
         worker: the sync worker (may be set later with ``set_worker``).
         views: returns the current ``list[ChatView]`` or a ``ChatListing``.
-        interval_ms: period of background passes; 0 disables the timer.
+        interval_ms: period of background passes; 0 (the default) disables the timer
+            (the window passes ``ClientConfig.sync_interval_ms``).
         clock_ms: "now" in Unix ms, injectable for tests.
     """
 
@@ -92,7 +93,7 @@ class SyncBridge(QObject):
         worker: SyncWorker | None = None,
         views: Callable[[], Sequence[Any]] | None = None,
         *,
-        interval_ms: int = 30_000,
+        interval_ms: int = 0,
         clock_ms: Callable[[], int] | None = None,
         parent: QObject | None = None,
     ) -> None:

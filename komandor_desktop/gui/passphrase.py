@@ -6,7 +6,7 @@ and a developer message would leave the user stuck; so this dialog asks in
 words, explains what the phrase protects, and retries a wrong one in place.
 
 Checking the phrase is injected (``unlock``, e.g. ``Profile.load`` in a
-thread), like the login steps of ``dialogs.LoginDialog``: no identity code
+thread), like the login steps of ``login.LoginDialog``: no identity code
 here, and tests drive the dialog with fakes or with a real profile.
 """
 
