@@ -102,7 +102,10 @@ class EmulatorProcess:
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "komandor_desktop.emulator", "--port", "0", "--db", db_url,
-             "--workers", str(workers), "--code", "1111", *extra],
+             "--workers", str(workers), "--code", "1111",
+             # a stand's devices of one user sign in seconds apart: one code a minute
+             # would stop them (the limits have their own test, test_emulator_limits.py)
+             *(() if "--auth-limits" in extra else ("--no-auth-limits",)), *extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=ROOT)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()

@@ -58,6 +58,7 @@ _MESSAGES = {
     404: "Unknown chat (chat_not_found)",
     409: "Key conflict (key_conflict)",
     422: "Certificate or signature does not check out (bad_certificate, bad_signature)",
+    429: "Too many attempts (rate_limited), with Retry-After in seconds",
     500: "Server fault (server_error)",
 }
 

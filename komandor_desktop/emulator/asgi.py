@@ -42,6 +42,7 @@ from komandor_desktop.protocol.models import (
 )
 
 from . import accounts, apidoc, faults, keys, views, wire
+from . import limits as auth_limits
 from .config import EmulatorConfig
 from .db import is_transient
 from .failures import HttpFailure, bad_request, unauthorized
@@ -87,7 +88,8 @@ def envelope_error(failure: HttpFailure) -> JSONResponse:
     error: dict[str, Any] = {"code": failure.code, "message": failure.message}
     if failure.details is not None:
         error["details"] = failure.details
-    return JSONResponse({"success": False, "error": error}, status_code=failure.status)
+    return JSONResponse({"success": False, "error": error}, status_code=failure.status,
+                        headers=failure.headers or None)
 
 
 def ok(data: Any) -> JSONResponse:
@@ -221,42 +223,74 @@ def _install_chat_routes(app: FastAPI, emulator: Emulator) -> None:
         return ok({"registered": await run_in_threadpool(run, emulator, work)})
 
 
+def _address(request: Request) -> str:
+    """The client's address, for the per-address limits."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def _install_auth_routes(app: FastAPI, emulator: Emulator) -> None:
     config = emulator.config
+    limits = auth_limits.AuthLimits() if config.auth_limits else None
 
     @_route(app, "POST", "/api/v2/auth/code/", responses=apidoc.responses(
-        apidoc.CodeEnvelope, 400), openapi_extra=apidoc.body(CodeRequest))
+        apidoc.CodeEnvelope, 400, 429), openapi_extra=apidoc.body(CodeRequest))
     async def post_code(request: Request) -> JSONResponse:
         """Ask for a confirmation code (none is sent; it is the configured code)."""
-        accounts.check_phone(_model(CodeRequest, await _json(request)).phone)
+        phone = accounts.check_phone(_model(CodeRequest, await _json(request)).phone)
+        if limits is not None:
+            await run_in_threadpool(
+                run, emulator, lambda s: auth_limits.code_request(s, limits, phone), RETRIES)
         return ok({"sent": True})
 
     @_route(app, "POST", "/api/v2/auth/confirm/", responses=apidoc.responses(
-        apidoc.ConfirmEnvelope, 400, 403), openapi_extra=apidoc.body(ConfirmRequest))
+        apidoc.ConfirmEnvelope, 400, 403, 429), openapi_extra=apidoc.body(ConfirmRequest))
     async def post_confirm(request: Request) -> JSONResponse:
         """Activate a phone or add a device: the CA issues a certificate for the CSR."""
         body = _model(ConfirmRequest, await _json(request))
+        phone, address = accounts.check_phone(body.phone), _address(request)
 
         def work(session: Session) -> Any:
+            if limits is not None:  # before the code is looked at: no oracle past the limit
+                auth_limits.check_confirm(session, limits, phone, address)
+            if body.code != config.code:
+                return None
             state = server_state(session)
             return accounts.confirm(session, config, authority(session), state.system_pid,
                                     state.token_secret, body)
 
-        return ok(await run_in_threadpool(run, emulator, work, RETRIES))
+        answer = await run_in_threadpool(run, emulator, work, RETRIES)
+        if answer is None:  # counted in a transaction of its own: the 403 rolls nothing back
+            if limits is not None:
+                await run_in_threadpool(run, emulator, lambda s: auth_limits.record_wrong_code(
+                    s, limits, phone, address), RETRIES)
+            raise HttpFailure(403, "invalid_code", "wrong confirmation code")
+        return ok(answer)
 
     @_route(app, "POST", "/api/v2/auth/challenge/", responses=apidoc.responses(
-        apidoc.ChallengeEnvelope, 400, 401), openapi_extra=apidoc.body(ChallengeRequest))
+        apidoc.ChallengeEnvelope, 400, 401, 429),
+        openapi_extra=apidoc.body(ChallengeRequest))
     async def post_challenge(request: Request) -> JSONResponse:
         """A single-use nonce for signing in with a certificate."""
         body = _model(ChallengeRequest, await _json(request))
-        return ok(await run_in_threadpool(
-            run, emulator, lambda s: accounts.challenge(s, body.cid)))
+        address = _address(request)
+
+        def work(session: Session) -> Any:
+            if limits is not None:
+                auth_limits.sign_in(session, limits, address)
+            return accounts.challenge(session, body.cid)
+
+        return ok(await run_in_threadpool(run, emulator, work))
 
     @_route(app, "POST", "/api/v2/auth/token/", responses=apidoc.responses(
-        apidoc.TokenEnvelope, 400, 401), openapi_extra=apidoc.body(TokenRequest))
+        apidoc.TokenEnvelope, 400, 401, 429), openapi_extra=apidoc.body(TokenRequest))
     async def post_token(request: Request) -> JSONResponse:
         """A token for a certificate that signed the nonce."""
         body = _model(TokenRequest, await _json(request))
+
+        address = _address(request)
+        if limits is not None:  # its own transaction: a refused token still counts
+            await run_in_threadpool(
+                run, emulator, lambda s: auth_limits.sign_in(s, limits, address), RETRIES)
 
         def work(session: Session) -> Any:
             secret = server_state(session).token_secret

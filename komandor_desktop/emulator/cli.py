@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sim-delay", type=float, default=2.0, metavar="SECONDS")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS")
+    parser.add_argument("--auth-limits", action=argparse.BooleanOptionalAction, default=None,
+                        help="rate-limit wrong codes, code requests and sign-ins "
+                             "(default: on, off with --seed demo)")
     parser.add_argument("--faults", default=None, metavar="SPEC",
                         help="fault injection, e.g. 'seed=1,503@20%%/api/v2/chats' "
                         "(kinds and syntax: komandor_desktop/emulator/faults.py)")
@@ -66,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = EmulatorConfig(
             db_url=db_url, seed=args.seed, code=args.code, crypto=args.crypto,
             simulate=args.simulate, sim_delay=args.sim_delay, token_ttl=args.token_ttl,
-            faults=args.faults)
+            faults=args.faults,
+            auth_limits=args.seed != "demo" if args.auth_limits is None else args.auth_limits)
     except ValueError as exc:
         print(f"komandor-emulator: {exc}", file=sys.stderr)
         return 2

@@ -32,6 +32,9 @@ class EmulatorConfig:
         sim_delay: seconds between two steps of the simulated contacts.
         token_ttl: lifetime of access tokens in seconds.
         faults: fault-injection spec (``faults.py``: syntax and kinds), or None.
+        auth_limits: rate-limit the sign-in requests (``limits.py``); off by default
+            for the library (tests log in the same phone many times a minute),
+            on in ``komandor-emulator`` unless ``--seed demo``.
     """
 
     db_url: str
@@ -42,6 +45,7 @@ class EmulatorConfig:
     sim_delay: float = 2.0
     token_ttl: int = 3600
     faults: str | None = None
+    auth_limits: bool = False
 
     def __post_init__(self) -> None:
         if self.seed not in SEEDS:

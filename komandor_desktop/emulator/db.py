@@ -28,6 +28,7 @@ from sqlalchemy import (
     Boolean,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -179,6 +180,17 @@ class Nonce(Base):
     cid: Mapped[str] = mapped_column(ForeignKey("certificates.cid"))
     expires: Mapped[int] = mapped_column(BigInteger)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuthEvent(Base):
+    """One counted sign-in attempt (``limits.py``): a wrong code, a code request, ..."""
+
+    __tablename__ = "auth_events"
+    __table_args__ = (Index("ix_auth_events_kind_subject_at", "kind", "subject", "at_ms"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(80))  # "phone:79..." or "addr:127.0.0.1"
+    at_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 def normalize_url(url: str) -> str:

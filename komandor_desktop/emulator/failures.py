@@ -13,12 +13,14 @@ from typing import Any
 class HttpFailure(Exception):
     """An error answer: HTTP status, snake_case code, message, optional details."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None, *,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers or {}  # e.g. Retry-After of a 429
 
 
 def bad_request(message: str, details: Any = None) -> HttpFailure:
