@@ -12,6 +12,11 @@ its parent dies (``PR_SET_PDEATHSIG``), in case a grandchild kept the pipe open.
 
 Exit codes: 0 stopped; 2 a malformed first message; 3 the profile cannot be
 opened (the window does not restart it then).
+
+``$KOMANDOR_POOL_MIN`` (a positive integer) sets from how many keys a job goes
+to the crypto pool (``sync/workers.py``; default ``POOL_MIN_KEYS``). The
+self-test sets it to 1 so that even the small demo's sync runs in the spawned
+pool: a frozen build must prove its pool's children start (``selftest.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import KomandorError
 from .contract import (
@@ -49,6 +54,36 @@ from .passes import PassRunner
 log = logging.getLogger("komandor_desktop.worker")
 
 EXIT_STOPPED, EXIT_BAD_MESSAGE, EXIT_NO_PROFILE = 0, 2, 3
+POOL_MIN_ENV = "KOMANDOR_POOL_MIN"
+
+
+def pool_min_from_env() -> int | None:
+    """``$KOMANDOR_POOL_MIN`` as a positive integer; None when unset or invalid."""
+    text = os.environ.get(POOL_MIN_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        log.warning("ignored %s=%r: not a positive integer", POOL_MIN_ENV, text)
+        return None
+    return value
+
+
+def _with_pool_min(session: Any, pool_min: int) -> None:
+    """Give ``session`` an engine whose crypto pool starts from ``pool_min`` keys.
+
+    ``Session`` builds its engine with the default threshold and takes no
+    option for it, so the engine (which holds no state yet: nothing ran) is
+    replaced by one over the same client, store and profile.
+    """
+    from ..sync import SyncEngine
+
+    session.engine.close()
+    session.engine = SyncEngine(session.client, session.store, session.profile,
+                                pool_min=pool_min)
 
 
 def _die_with_parent() -> None:
@@ -90,6 +125,9 @@ class Worker:
         except KomandorError as exc:
             self.emit(Failed(str(exc)))
             return EXIT_NO_PROFILE
+        pool_min = pool_min_from_env()
+        if pool_min is not None:
+            _with_pool_min(session, pool_min)
         runner = PassRunner(session.engine, self.emit)
         self.emit(Ready(os.getpid()))
         passes = asyncio.ensure_future(self._passes(runner))
