@@ -62,7 +62,13 @@ class WorkerState(StrEnum):
 
 
 def worker_command() -> list[str]:
-    """The command line of the worker process (the same interpreter as the window)."""
+    """The command line of the worker process (the same interpreter as the window).
+
+    A frozen build (PyInstaller) has no interpreter to run ``-m`` with: its
+    executable starts the worker when given ``--sync-worker`` (packaging/entry.py).
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--sync-worker"]
     return [sys.executable, "-m", "komandor_desktop.worker"]
 
 
