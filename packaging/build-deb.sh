@@ -3,7 +3,8 @@
 #
 #   packaging/build-deb.sh [BUNDLE_DIR] [OUT_DIR]
 #
-# BUNDLE_DIR defaults to build/dist/komandor-desktop, OUT_DIR to build/deb.
+# BUNDLE_DIR defaults to build/dist/komandor-desktop, OUT_DIR to build/deb (make
+# package: dist/); the staging tree is build/deb/stage.
 # Layout: /opt/komandor-desktop (the bundle), /usr/bin launchers (symlinks),
 # the .desktop file and AppStream metainfo, hicolor icons (SVG + PNG), the
 # copyright, changelog.gz, man pages and the lintian overrides (with reasons).
@@ -26,7 +27,8 @@ for tool in dpkg-deb help2man; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install dpkg-dev help2man)" >&2; exit 1; }
 done
 
-STAGE=$OUT/stage
+WORK=$ROOT/build/deb
+STAGE=$WORK/stage
 rm -rf "$STAGE"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin"
 cp -a "$BUNDLE" "$STAGE/opt/$PKG"
@@ -64,7 +66,7 @@ License: proprietary
  bundled distribution (*.dist-info).
 EOF
 DATE=$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}")
-cat > "$OUT/changelog" <<EOF
+cat > "$WORK/changelog" <<EOF
 $PKG ($VERSION) unstable; urgency=medium
 
   * First packaged release: the window, the sync worker and the emulator in
@@ -73,7 +75,7 @@ $PKG ($VERSION) unstable; urgency=medium
 
  -- $MAINTAINER  $DATE
 EOF
-gzip -9n -c "$OUT/changelog" > "$DOC/changelog.gz"
+gzip -9n -c "$WORK/changelog" > "$DOC/changelog.gz"
 
 MAN=$SHARE/man/man1
 mkdir -p "$MAN"
@@ -112,6 +114,7 @@ Description: desktop client of the Komandor encrypted business messenger
  a self-test of the installation (komandor-desktop --self-test).
 EOF
 
+mkdir -p "$OUT"
 DEB=$OUT/${PKG}_${VERSION}_${ARCH}.deb
 dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$DEB" >/dev/null
 echo "$DEB"
