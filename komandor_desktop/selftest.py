@@ -109,6 +109,8 @@ class SelfTest:
         server = EmulatorServer(config)
         await asyncio.to_thread(server.start)
         try:
+            if server.url is None:
+                raise SelfTestFailed("the embedded emulator did not start")
             await login(self.home, server.url, DEMO_PHONE, DEMO_CODE,
                         passphrase=self.passphrase, name="Self Test")
             self.done.append("emulator and login")
