@@ -101,6 +101,8 @@ lock:  # after changing the dependencies in pyproject.toml (uv.lock itself is no
 	build/uv-venv/bin/uv lock --python $(BUILD_PYTHON)
 	build/uv-venv/bin/uv export --frozen --no-emit-project --no-dev --extra packaging \
 	  --format requirements-txt -o packaging/requirements.lock
+	build/uv-venv/bin/uv export --frozen --no-emit-project --no-dev \
+	  --format requirements-txt -o packaging/requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

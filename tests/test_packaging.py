@@ -131,20 +131,27 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def test_the_lock_pins_every_dependency_with_hashes() -> None:
-    lock = (ROOT / "packaging" / "requirements.lock").read_text()
+@pytest.mark.parametrize(("name", "extras"), [("requirements.lock", ("packaging",)),
+                                              ("requirements-runtime.lock", ())])
+def test_the_lock_pins_every_dependency_with_hashes(name: str, extras: tuple[str, ...]) -> None:
+    lock = (ROOT / "packaging" / name).read_text()
     entries = re.findall(r"^([A-Za-z0-9._-]+)==([^\s;]+)(?: ;[^\\\n]*)?"
                          r"((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", lock, re.M)
-    pinned = {normalize(name) for name, _version, _hashes in entries}
+    pinned = {normalize(entry[0]) for entry in entries}
     requirement_lines = [line for line in lock.splitlines()
                          if line and not line.startswith((" ", "#"))]
     assert len(entries) == len(requirement_lines)  # every requirement is pinned and hashed
     assert "-e" not in lock.split()  # pip --require-hashes refuses an editable line
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["packaging"]
+    wanted = list(project["dependencies"])
+    for extra in extras:
+        wanted += project["optional-dependencies"][extra]
     for requirement in wanted:
-        name = normalize(re.match(r"[A-Za-z0-9._-]+", requirement).group())
-        assert name in pinned, f"{name} is not in packaging/requirements.lock: make lock"
+        match = re.match(r"[A-Za-z0-9._-]+", requirement)
+        assert match is not None
+        assert normalize(match.group()) in pinned, f"{requirement} is not in {name}: make lock"
+    if not extras:
+        assert "pyinstaller" not in pinned  # the runtime lock has no build tools
 
 
 # -- what make package built ------------------------------------------------------------
@@ -199,7 +206,7 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_its_self_test(tmp_path: Path) 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    lock = ROOT / "packaging" / "requirements.lock"
+    lock = ROOT / "packaging" / "requirements-runtime.lock"
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--require-hashes", "--no-deps",
                     "-r", str(lock)], check=True, timeout=600)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
