@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="crypto profile of the demo world")
     p.add_argument("--screenshot", type=Path, metavar="FILE",
                    help="with --demo: render the window after the first sync to FILE and exit")
+    p.add_argument("--self-test", action="store_true",
+                   help="offscreen: start the embedded emulator, sync through the sync worker "
+                        "and its crypto pool, render the window, exit 0 (else 1 with the reason)")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="log more to standard error (-v: what sync does, -vv: debug)")
     sub = p.add_subparsers(dest="command")
@@ -90,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     config = ClientConfig.from_env(args=args)
     crashpoints.arm(config.crash_at)
+    if args.self_test:
+        from .selftest import run_self_test  # Qt and the emulator only here
+
+        return run_self_test()
     if args.command is None:
         from .window import run_window  # Qt only when the window is asked for
 

@@ -35,6 +35,7 @@ PASSPHRASE_VAR = "KOMANDOR_PASSPHRASE"
 SERVER_VAR = "KOMANDOR_SERVER"
 LANG_VAR = "KOMANDOR_LANG"
 CRASH_VAR = "KOMANDOR_CRASH_AT"
+POOL_MIN_VAR = "KOMANDOR_POOL_MIN"
 
 SYNC_INTERVAL_MS = 30_000  # the window's background sync period
 DEMO_SYNC_INTERVAL_MS = 4_000  # the demo's simulated contacts act every few seconds
@@ -70,6 +71,9 @@ class ClientConfig:
         screenshot: ``--screenshot FILE``: render the demo's window and exit.
         sync_interval_ms: the window's background sync period (shorter in the demo).
         crash_at: ``$KOMANDOR_CRASH_AT``, the spec ``crashpoints.arm`` takes (None: off).
+        pool_min: ``$KOMANDOR_POOL_MIN``, from how many keys the sync worker's jobs go
+            to the crypto pool (``--self-test`` sets 1 to prove a frozen pool starts);
+            None (unset, or not a positive integer): the engine's default.
         qt_platform: a Qt platform plugin to ask for ("offscreen" for a screenshot
             without a screen), else None: Qt's own choice.
     """
@@ -84,6 +88,7 @@ class ClientConfig:
     sync_interval_ms: int = SYNC_INTERVAL_MS
     crash_at: str | None = None
     qt_platform: str | None = None
+    pool_min: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -111,5 +116,15 @@ class ClientConfig:
             screenshot=screenshot,
             sync_interval_ms=DEMO_SYNC_INTERVAL_MS if demo else SYNC_INTERVAL_MS,
             crash_at=env.get(CRASH_VAR) or None,
+            pool_min=_positive_int(env.get(POOL_MIN_VAR)),
             qt_platform="offscreen" if screenshot is not None and no_screen else None,
         )
+
+
+def _positive_int(text: str | None) -> int | None:
+    """A positive integer from the environment; None when unset or not one."""
+    try:
+        value = int((text or "").strip())
+    except ValueError:
+        return None
+    return value if value >= 1 else None

@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from ..worker.contract import (
     EVENTS,
@@ -62,7 +62,13 @@ class WorkerState(StrEnum):
 
 
 def worker_command() -> list[str]:
-    """The command line of the worker process (the same interpreter as the window)."""
+    """The command line of the worker process (the same interpreter as the window).
+
+    A frozen build (PyInstaller) has no interpreter to run ``-m`` with: its
+    executable starts the worker when given ``--sync-worker`` (packaging/entry.py).
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--sync-worker"]
     return [sys.executable, "-m", "komandor_desktop.worker"]
 
 
@@ -73,18 +79,22 @@ class ProcessWorker(QObject):
         home: the profile's home.
         passphrase: its passphrase (sent over the pipe in ``Open``).
         command: the worker's command line (tests may wrap it).
+        environment: variables added to the worker's environment (the self-test's
+            ``KOMANDOR_POOL_MIN``); the rest is this process's.
         restart_delays: seconds before each restart after a crash.
     """
 
     stateChanged = Signal(str)
 
     def __init__(self, home: str, passphrase: str, *, command: Sequence[str] | None = None,
+                 environment: Mapping[str, str] | None = None,
                  restart_delays: Sequence[float] = RESTART_DELAYS_S,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.on_event: Callable[[Message], None] | None = None
         self._open = Open(home, passphrase)
         self._command = list(command or worker_command())
+        self._environment = dict(environment or {})
         self._delays = tuple(restart_delays)
         self._crashes = 0
         self._state = WorkerState.STOPPED
@@ -124,6 +134,11 @@ class ProcessWorker(QObject):
         self._exited = loop.create_future()
         process = QProcess(self)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        if self._environment:
+            env = QProcessEnvironment.systemEnvironment()
+            for name, value in self._environment.items():
+                env.insert(name, value)
+            process.setProcessEnvironment(env)
         process.readyReadStandardOutput.connect(self._read)
         process.finished.connect(self._finished)
         process.errorOccurred.connect(self._error)

@@ -18,6 +18,12 @@ its parent dies (``PR_SET_PDEATHSIG``), in case a grandchild kept the pipe open.
 
 Exit codes: 0 stopped; 2 a malformed first message; 3 the profile cannot be
 opened (the window does not restart it then).
+
+``$KOMANDOR_POOL_MIN`` (a positive integer; ``config.ClientConfig`` reads it) sets
+from how many keys a job goes
+to the crypto pool (``sync/workers.py``; default ``POOL_MIN_KEYS``). The
+self-test sets it to 1 so that even the small demo's sync runs in the spawned
+pool: a frozen build must prove its pool's children start (``selftest.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..config import ClientConfig
 from ..errors import KomandorError
@@ -58,6 +64,18 @@ from .passes import PassRunner
 log = logging.getLogger("komandor_desktop.worker")
 
 EXIT_STOPPED, EXIT_BAD_MESSAGE, EXIT_NO_PROFILE = 0, 2, 3
+def _with_pool_min(session: Any, pool_min: int) -> None:
+    """Give ``session`` an engine whose crypto pool starts from ``pool_min`` keys.
+
+    ``Session`` builds its engine with the default threshold and takes no
+    option for it, so the engine (which holds no state yet: nothing ran) is
+    replaced by one over the same client, store and profile.
+    """
+    from ..sync import SyncEngine
+
+    session.engine.close()
+    session.engine = SyncEngine(session.client, session.store, session.profile,
+                                pool_min=pool_min)
 
 
 def _die_with_parent() -> None:
@@ -73,8 +91,9 @@ def _die_with_parent() -> None:
 class Worker:
     """Serves one window over a pair of byte streams (standard input and output)."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, *, pool_min: int | None = None) -> None:
         self._out = out
+        self._pool_min = pool_min  # ClientConfig.pool_min: the crypto pool's threshold
         self._queue: asyncio.Queue[tuple[str, ...]] = asyncio.Queue()
         self._stop = asyncio.Event()
 
@@ -99,6 +118,8 @@ class Worker:
         except KomandorError as exc:
             self.emit(Failed(str(exc)))
             return EXIT_NO_PROFILE
+        if self._pool_min is not None:
+            _with_pool_min(session, self._pool_min)
         tune_process()  # the long-lived objects exist now: imports done, session open
         runner = PassRunner(session.engine, self.emit)
         self.emit(Ready(os.getpid()))
@@ -153,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     levels = {0: logging.WARNING, 1: logging.INFO}
     logging.basicConfig(level=levels.get(args.verbose, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    crashpoints.arm(ClientConfig.from_env().crash_at)
+    config = ClientConfig.from_env()
+    crashpoints.arm(config.crash_at)
     _die_with_parent()
-    return asyncio.run(_serve(Worker(sys.stdout.buffer)))
+    return asyncio.run(_serve(Worker(sys.stdout.buffer, pool_min=config.pool_min)))
