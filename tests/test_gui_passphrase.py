@@ -14,18 +14,8 @@ from test_gui_dialogs import shown, unnamed_widgets
 
 from komandor_desktop import errors
 from komandor_desktop.domain import Identity
-from komandor_desktop.gui import i18n
 from komandor_desktop.gui.passphrase import PassphraseDialog, strength
 from komandor_desktop.identity import Profile
-
-
-@pytest.fixture
-def languages(qapp):  # type: ignore[no-untyped-def]
-    """Russian for the test, no translator left behind for the next one."""
-    switch = i18n.LanguageSwitch()
-    switch.set_language("ru")
-    yield switch
-    switch.set_language("en")
 
 
 def new_dialog(qtbot: Any, keyring: bool = True) -> PassphraseDialog:

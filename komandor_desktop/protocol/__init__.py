@@ -5,7 +5,7 @@ pydantic models themselves are in ``protocol.models`` and stay out of the
 client's other layers (they get ``domain`` objects).
 """
 
-from .chats import ParseMemo, chat_to_wire, parse_chats
+from .chats import chat_to_wire, parse_chats
 from .codecs import (
     PHONE_RE,
     b64decode,
@@ -25,6 +25,7 @@ from .envelope import (
     parse_envelope,
     parse_model,
 )
+from .memo import ParseMemo
 from .models import MAX_KEYS_PER_REQUEST
 
 __all__ = [
